@@ -1,0 +1,28 @@
+/**
+ * @wharf/core: the kernel (MessageQueueManager, routing, plugin loading, broker lifecycle) and the
+ * contracts every plugin implements. Plugins import everything they need from here, tsyringe's
+ * decorators included, so they never touch a global container.
+ */
+import 'reflect-metadata';
+
+export * from './errors.js';
+export * from './spi/message.js';
+export * from './spi/queue.js';
+export * from './spi/admin.js';
+export * from './spi/security.js';
+export * from './spi/protocol.js';
+export * from './spi/store.js';
+export * from './spi/plugin.js';
+export * from './spi/config.js';
+export * from './spi/tokens.js';
+export * from './config/index.js';
+export { Router, explainRoute, REJECT, type RouteDecision, type RouteSource } from './routing/router.js';
+export { MessageQueueManager, type MqmOptions } from './mqm/message-queue-manager.js';
+export { SecurityGate, ANONYMOUS } from './mqm/security-gate.js';
+export { Broker, type BrokerOptions } from './kernel/broker.js';
+export { loadPlugins, type LoadedPlugin } from './kernel/loader.js';
+export { createLogger } from './kernel/logger.js';
+export { isLoopback, type OpenListener } from './kernel/transports.js';
+export { CORE_VERSION } from './version.js';
+export { injectable, inject, injectAll, type DependencyContainer, type InjectionToken } from 'tsyringe';
+export type { Logger } from 'pino';

@@ -1,0 +1,226 @@
+/**
+ * The broker's lifecycle. create(): validate the config, load every plugin (failing fast), let each
+ * register into this broker's own child container, check cross-references and plugin options.
+ * start(): plugin start hooks, configured pubsubs, then listeners last. stop(): the reverse.
+ * Each Broker has its own container, so two brokers in one process share nothing.
+ */
+import 'reflect-metadata';
+import { dirname } from 'node:path';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import { ErrorCodes, WharfError, toWharfError } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../config/issues.js';
+import { checkAgainstSchema, validateConfig } from '../config/validate.js';
+import { MessageQueueManager } from '../mqm/message-queue-manager.js';
+import { SecurityGate } from '../mqm/security-gate.js';
+import { Router } from '../routing/router.js';
+import type { BrokerConfig, ConfigSource } from '../spi/config.js';
+import { Tokens } from '../spi/tokens.js';
+import { CORE_VERSION } from '../version.js';
+import { entryLocation, loadPlugins, type LoadedPlugin } from './loader.js';
+import { createLogger } from './logger.js';
+import { createPluginContext, type LifecycleHooks } from './plugin-context.js';
+import { checkReferences } from './references.js';
+import { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
+import { openSocketListener, type OpenListener } from './transports.js';
+import { openWebSocketListener } from './websocket.js';
+
+export interface BrokerOptions {
+  /** Where the config came from: its file names errors and anchors relative plugin paths. */
+  readonly source?: ConfigSource;
+  /** Folder for relative paths when there is no file (defaults to the process's cwd). */
+  readonly configDir?: string;
+  readonly logger?: Logger;
+}
+
+type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly container: DependencyContainer;
+  readonly mqm: MessageQueueManager;
+  readonly router: Router;
+  readonly logger: Logger;
+  readonly plugins: readonly LoadedPlugin[];
+  readonly queueTypes: QueueTypeRegistry;
+  readonly protocols: ProtocolRegistry;
+  readonly stores: StoreRegistry;
+  private readonly hooks: LifecycleHooks;
+  private readonly configDir: string;
+  private readonly source: ConfigSource | undefined;
+  private openListeners: OpenListener[] = [];
+  private state: State = 'created';
+  private connectionCounter = 0;
+  private readonly connectionPrefix = Math.random().toString(36).slice(2, 8);
+
+  private constructor(init: {
+    config: BrokerConfig; container: DependencyContainer; logger: Logger; plugins: LoadedPlugin[];
+    hooks: LifecycleHooks; configDir: string; source: ConfigSource | undefined; queueTypes: QueueTypeRegistry; protocols: ProtocolRegistry;
+    stores: StoreRegistry; security: SecurityRegistry;
+  }) {
+    this.config = init.config;
+    this.container = init.container;
+    this.logger = init.logger;
+    this.plugins = init.plugins;
+    this.hooks = init.hooks;
+    this.configDir = init.configDir;
+    this.source = init.source;
+    this.queueTypes = init.queueTypes;
+    this.protocols = init.protocols;
+    this.stores = init.stores;
+    this.router = new Router(init.config.routing);
+    this.mqm = new MessageQueueManager({
+      router: this.router,
+      queueTypes: init.queueTypes.types,
+      security: new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' })),
+      logger: init.logger.child({ component: 'mqm' }),
+      limits: init.config.limits,
+      version: CORE_VERSION,
+    });
+  }
+
+  /** Validates the config and loads the plugins; opens nothing. Throws ConfigError or a plugin error. */
+  static async create(rawConfig: unknown, options: BrokerOptions = {}): Promise<Broker> {
+    const source = options.source;
+    const config = validateConfig(rawConfig, source);
+    const configDir = options.configDir ?? (source?.filepath ? dirname(source.filepath) : process.cwd());
+    const logger = options.logger ?? createLogger(config.log.level);
+    const plugins = await loadPlugins(config.plugins, configDir, source);
+
+    const optionIssues: ConfigIssue[] = [];
+    const validated = plugins.map((plugin) => {
+      const schema = plugin.definition.optionsSchema;
+      if (!schema) return plugin.options;
+      const checked = checkAgainstSchema(schema, plugin.options, ['plugins', plugin.index, 'options'], `options of plugin ${plugin.definition.name}`);
+      optionIssues.push(...checked.issues);
+      return checked.value as Record<string, unknown>;
+    });
+    if (optionIssues.length > 0) throw new ConfigError(optionIssues, source);
+
+    const container = rootContainer.createChildContainer();
+    container.register(Tokens.Logger, { useValue: logger });
+    container.register(Tokens.Config, { useValue: config });
+    const hooks: LifecycleHooks = { start: [], stop: [] };
+    plugins.forEach((plugin, i) => {
+      const name = plugin.definition.name;
+      const ctx = createPluginContext(name, validated[i]!, container, config, configDir, logger.child({ plugin: name }), hooks);
+      try {
+        const result: unknown = plugin.definition.register(ctx as never);
+        if (result instanceof Promise) {
+          throw new Error('register() returned a promise; do asynchronous work in ctx.onStart()');
+        }
+      } catch (err) {
+        throw pluginFailure(err, name, 'register', entryLocation(plugin.index, source));
+      }
+    });
+
+    let queueTypes: QueueTypeRegistry, protocols: ProtocolRegistry, stores: StoreRegistry, security: SecurityRegistry;
+    try {
+      queueTypes = container.resolve(QueueTypeRegistry);
+      protocols = container.resolve(ProtocolRegistry);
+      stores = container.resolve(StoreRegistry);
+      security = container.resolve(SecurityRegistry);
+    } catch (err) {
+      throw toWharfError(err, ErrorCodes.PLUGIN_FAILED, 'a plugin implementation could not be created',
+        'check the constructors of the classes the plugins register (their @inject tokens must be registered)');
+    }
+    const checked = checkReferences(config, queueTypes.types, protocols.adapters);
+    if (checked.issues.length > 0) throw new ConfigError(checked.issues, source);
+
+    return new Broker({ config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security });
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** The listeners that are open, with their bound addresses (port 0 resolved). */
+  get listeners(): readonly OpenListener[] {
+    return this.openListeners;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot start a broker that is ${this.state}`);
+    this.state = 'starting';
+    try {
+      for (const { plugin, hook } of this.hooks.start) {
+        try {
+          await hook();
+        } catch (err) {
+          throw pluginFailure(err, plugin, 'start');
+        }
+      }
+      this.createConfiguredPubsubs();
+      await this.openAllListeners();
+      this.state = 'running';
+      if (this.openListeners.length === 0) this.logger.info('broker ready (no listeners configured)');
+      else this.logger.info({ listeners: this.openListeners.map((l) => l.url) }, 'broker ready');
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    await this.shutdown();
+    this.logger.info('broker stopped');
+  }
+
+  private createConfiguredPubsubs(): void {
+    for (const [name, { children }] of Object.entries(this.config.pubsub)) {
+      try {
+        this.mqm.createDestination(name);
+        for (const child of children) this.mqm.addChild(name, child);
+      } catch (err) {
+        const wharf = toWharfError(err, ErrorCodes.CONFIG, `pubsub ${name} could not be set up`);
+        throw new ConfigError([{ path: ['pubsub', name], message: wharf.message, hint: wharf.hint }], this.source);
+      }
+    }
+  }
+
+  private async openAllListeners(): Promise<void> {
+    for (const listener of this.config.listeners) {
+      const adapter = this.protocols.adapters.get(listener.protocol)!;
+      const open = await (listener.transport === 'ws' ? openWebSocketListener : openSocketListener)(listener, adapter, {
+        configDir: this.configDir,
+        logger: this.logger.child({ listener: `${listener.protocol}+${listener.transport}` }),
+        broker: this.mqm,
+        nextConnectionId: () => `${this.connectionPrefix}-${++this.connectionCounter}`,
+      });
+      this.openListeners.push(open);
+      this.logger.info({ url: open.url }, 'listening');
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'stopping';
+    for (const adapter of this.protocols.adapters.values()) {
+      try {
+        await adapter.shutdown?.();
+      } catch (err) {
+        this.logger.error({ err, protocol: adapter.protocol }, 'protocol adapter failed to shut down');
+      }
+    }
+    await Promise.all(this.openListeners.map((l) => l.close()));
+    this.openListeners = [];
+    await this.mqm.close();
+    for (const { plugin, hook } of [...this.hooks.stop].reverse()) {
+      try {
+        await hook();
+      } catch (err) {
+        this.logger.error({ err, plugin }, 'plugin failed to stop');
+      }
+    }
+    this.state = 'stopped';
+  }
+}
+
+function pluginFailure(err: unknown, plugin: string, phase: 'register' | 'start', where?: string): WharfError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new WharfError(ErrorCodes.PLUGIN_FAILED, `plugin ${plugin}${where ? ` (${where})` : ''} failed to ${phase}: ${reason}`, {
+    cause: err,
+    hint: `fix the plugin's ${phase === 'register' ? 'options or installation' : 'environment (files, ports, services it needs)'}, or remove it from plugins`,
+    details: { plugin, phase },
+  });
+}

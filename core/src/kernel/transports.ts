@@ -1,0 +1,140 @@
+/**
+ * Transports: core opens the sockets, so a protocol adapter only ever sees a Duplex stream and a
+ * ConnectionInfo. TCP and TLS here; every listener binds where the config says (loopback unless
+ * told otherwise).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { ErrorCodes, WharfError } from '../errors.js';
+import type { BrokerApi, ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
+import type { ConnectionInfo, PeerCertificateInfo } from '../spi/security.js';
+
+export interface OpenListener {
+  readonly config: ListenerConfig;
+  readonly host: string;
+  readonly port: number;
+  /** `stomp+tcp://127.0.0.1:61613`, for logs. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface TransportContext {
+  readonly configDir: string;
+  readonly logger: Logger;
+  readonly broker: BrokerApi;
+  nextConnectionId(): string;
+}
+
+function peerCertificate(socket: TLSSocket): PeerCertificateInfo | undefined {
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  const subject: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(cert.subject ?? {})) if (value !== undefined) subject[key] = value;
+  return { subject, fingerprint256: cert.fingerprint256 };
+}
+
+export function connectionInfo(id: string, listener: ListenerConfig, socket: Socket, transport: string): ConnectionInfo {
+  const secure = 'encrypted' in socket && (socket as TLSSocket).encrypted === true;
+  return {
+    id,
+    protocol: listener.protocol,
+    transport,
+    remoteAddress: socket.remoteAddress ?? 'unknown',
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+    secure,
+    peerCertificate: secure ? peerCertificate(socket as TLSSocket) : undefined,
+  };
+}
+
+function readPem(configDir: string, file: string | undefined, what: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(resolve(configDir, file));
+  } catch (err) {
+    throw new WharfError(ErrorCodes.CONFIG, `cannot read the TLS ${what} file ${resolve(configDir, file)}`, {
+      cause: err, hint: 'paths in tls are relative to the config file',
+    });
+  }
+}
+
+/** Opens one TCP or TLS listener and hands each connection to the adapter. */
+export async function openSocketListener(
+  listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
+): Promise<OpenListener> {
+  const sockets = new Set<Socket>();
+  const onSocket = (socket: Socket, transport: string): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // Errors on one client's socket (resets, bad TLS) concern that client only.
+    socket.on('error', (err) => ctx.logger.debug({ err: err.message, transport }, 'client socket error'));
+    socket.setNoDelay(true);
+    try {
+      adapter.accept(socket, connectionInfo(ctx.nextConnectionId(), listener, socket, transport), ctx.broker, listener);
+    } catch (err) {
+      ctx.logger.error({ err, protocol: listener.protocol }, 'protocol adapter failed to accept a connection');
+      socket.destroy();
+    }
+  };
+  let server: Server;
+  if (listener.transport === 'tls') {
+    const tls = listener.tls!;
+    server = createTlsServer({
+      cert: readPem(ctx.configDir, tls.cert, 'cert'),
+      key: readPem(ctx.configDir, tls.key, 'key'),
+      ca: readPem(ctx.configDir, tls.ca, 'ca'),
+      requestCert: tls.requestCert === true,
+      rejectUnauthorized: false, // an unverified certificate simply does not authenticate anyone
+    }, (socket) => onSocket(socket, 'tls'));
+    server.on('tlsClientError', (err) => ctx.logger.debug({ err: err.message }, 'TLS handshake failed'));
+  } else {
+    server = createTcpServer((socket) => onSocket(socket, 'tcp'));
+  }
+  await listen(server, listener);
+  const address = server.address() as AddressInfo;
+  return {
+    config: listener,
+    host: address.address,
+    port: address.port,
+    url: `${listener.protocol}+${listener.transport}://${formatHost(address.address)}:${address.port}`,
+    close: () => closeServer(server, sockets),
+  };
+}
+
+export function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function listen(server: Server, listener: ListenerConfig): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new WharfError(ErrorCodes.CONFIG, `cannot listen on ${listener.host}:${listener.port} for ${listener.protocol}: ${err.code ?? err.message}`, {
+        cause: err,
+        hint: err.code === 'EADDRINUSE' ? 'another process uses this port: stop it or choose another port'
+          : 'check the host and port of this listener',
+      }));
+    };
+    server.once('error', onError);
+    server.listen(listener.port, listener.host, () => {
+      server.off('error', onError);
+      resolvePromise();
+    });
+  });
+}
+
+export function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolvePromise) => {
+    server.close(() => resolvePromise());
+    for (const socket of sockets) socket.destroy();
+  });
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+}

@@ -1,0 +1,84 @@
+/**
+ * The WebSocket transport: an HTTP(S) server with a WebSocket endpoint at the listener's path.
+ * Each WebSocket becomes a Duplex byte stream for the adapter (ws's createWebSocketStream): a
+ * protocol frame may span several WebSocket messages or share one, exactly as over TCP.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { ErrorCodes, WharfError } from '../errors.js';
+import type { ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
+import { closeServer, connectionInfo, formatHost, listen, type OpenListener, type TransportContext } from './transports.js';
+
+function pem(configDir: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(resolve(configDir, file));
+  } catch (err) {
+    throw new WharfError(ErrorCodes.CONFIG, `cannot read the TLS file ${resolve(configDir, file)}`, {
+      cause: err, hint: 'paths in tls are relative to the config file',
+    });
+  }
+}
+
+export async function openWebSocketListener(
+  listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
+): Promise<OpenListener> {
+  const path = listener.path ?? '/';
+  const tls = listener.tls;
+  const server: HttpServer = tls
+    ? createHttpsServer({
+      cert: pem(ctx.configDir, tls.cert), key: pem(ctx.configDir, tls.key), ca: pem(ctx.configDir, tls.ca),
+      requestCert: tls.requestCert === true, rejectUnauthorized: false,
+    })
+    : createHttpServer();
+  server.on('request', (_req, res) => {
+    // Plain HTTP requests get a short answer instead of a hang.
+    res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+    res.end(`this is a ${listener.protocol} WebSocket endpoint at ${path}\n`);
+  });
+  const offered = adapter.webSocketProtocols ?? [];
+  const wss = new WebSocketServer({
+    server,
+    path,
+    // Refuse a sub-protocol list we share nothing with; accept clients that offer none.
+    handleProtocols: (protocols) => offered.find((p) => protocols.has(p)) ?? false,
+    maxPayload: 64 * 1024 * 1024,
+    perMessageDeflate: false,
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const socket = req.socket;
+    const transport = tls ? 'wss' : 'ws';
+    const stream = createWebSocketStream(ws);
+    stream.on('error', (err) => ctx.logger.debug({ err: err.message, transport }, 'client WebSocket error'));
+    try {
+      const info = connectionInfo(ctx.nextConnectionId(), listener, socket as Socket | TLSSocket, transport);
+      adapter.accept(stream, info, ctx.broker, listener);
+    } catch (err) {
+      ctx.logger.error({ err, protocol: listener.protocol }, 'protocol adapter failed to accept a WebSocket');
+      ws.terminate();
+    }
+  });
+  await listen(server, listener);
+  const address = server.address() as { address: string; port: number };
+  return {
+    config: listener,
+    host: address.address,
+    port: address.port,
+    url: `${listener.protocol}+${tls ? 'wss' : 'ws'}://${formatHost(address.address)}:${address.port}${path}`,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await closeServer(server, sockets);
+    },
+  };
+}

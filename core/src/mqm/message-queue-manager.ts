@@ -1,0 +1,502 @@
+/**
+ * The MessageQueueManager: the one door between protocols and destinations. It maps destination
+ * names to destinations, creates them as routing says, and offers the reference methods (create,
+ * subscribe, unsubscribe, send, ack, nack, begin/commit/abort, destroy, list, ...). Every reference
+ * method asks the security plugins for the right it needs before it acts.
+ */
+import type { Logger } from 'pino';
+import { ErrorCodes, WharfError } from '../errors.js';
+import type { Router } from '../routing/router.js';
+import type { BrokerConfig } from '../spi/config.js';
+import type { AdminApi, BrokerEvent, DestinationInfo, SessionSummary } from '../spi/admin.js';
+import type { Message, MessageInput } from '../spi/message.js';
+import type { BrokerApi, ClientSession, SessionControl } from '../spi/protocol.js';
+import {
+  isParentDestination,
+  type Consumer,
+  type Destination,
+  type DestinationStats,
+  type QueueContext,
+  type QueueType,
+  type SessionInfo,
+  type Subscription,
+} from '../spi/queue.js';
+import type { ConnectionInfo, Credentials, Right } from '../spi/security.js';
+import { ClientSessionImpl } from './client-session.js';
+import { EventBus } from './events.js';
+import type { SecurityGate } from './security-gate.js';
+
+export interface MqmOptions {
+  readonly router: Router;
+  readonly queueTypes: ReadonlyMap<string, QueueType>;
+  readonly security: SecurityGate;
+  readonly logger: Logger;
+  readonly limits: BrokerConfig['limits'];
+  /** The broker version, for protocol server headers. */
+  readonly version: string;
+}
+
+interface Entry {
+  readonly destination: Destination;
+  readonly queueType: QueueType;
+}
+
+/** Right names for the resources of admin operations that act on no single destination. */
+const LIST_RESOURCE = '/command/list';
+const DISCONNECT_RESOURCE = '/command/disconnect';
+
+export class MessageQueueManager implements BrokerApi, AdminApi {
+  readonly version: string;
+  readonly events: EventBus;
+  private readonly destinations = new Map<string, Entry>();
+  private readonly sessions = new Map<string, ClientSessionImpl>();
+  private readonly router: Router;
+  private readonly queueTypes: ReadonlyMap<string, QueueType>;
+  private readonly security: SecurityGate;
+  private readonly logger: Logger;
+  private readonly limits: BrokerConfig['limits'];
+  /** Ids are `<prefix><counter>`: the prefix differs per start, so ids never repeat across restarts. */
+  private readonly idPrefix: string;
+  private idCounter = 0;
+  private droppedWithoutDestination = 0;
+  private closing = false;
+
+  constructor(options: MqmOptions) {
+    this.router = options.router;
+    this.queueTypes = options.queueTypes;
+    this.security = options.security;
+    this.logger = options.logger;
+    this.limits = options.limits;
+    this.version = options.version;
+    this.events = new EventBus(options.logger);
+    this.idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}-`;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  async connect(credentials: Credentials, connection: ConnectionInfo, control: SessionControl): Promise<ClientSession> {
+    if (this.closing) throw new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down');
+    const principal = await this.security.authenticate(credentials, connection);
+    if (this.sessions.has(connection.id)) {
+      throw new WharfError(ErrorCodes.PROTOCOL, `connection ${connection.id} already has a session`);
+    }
+    const session = new ClientSessionImpl(this, principal, connection, control, this.security.newCache(), this.limits);
+    this.sessions.set(session.id, session);
+    this.emit({
+      type: 'client.connected', session: session.id, user: principal.name,
+      protocol: connection.protocol, remoteAddress: connection.remoteAddress,
+    });
+    return session;
+  }
+
+  /** Ends a session: open transactions are aborted, subscriptions detached (unacked go back). */
+  closeSession(session: ClientSessionImpl, reason?: string): void {
+    if (session.closed) return;
+    session.closed = true;
+    session.transactions.abortAll();
+    for (const subscription of session.subscriptions) this.detach(session, subscription);
+    session.subscriptions.clear();
+    this.sessions.delete(session.id);
+    this.emit({ type: 'client.disconnected', session: session.id, user: session.principal.name, ...(reason ? { reason } : {}) });
+  }
+
+  // ---------------------------------------------------------------- reference methods
+
+  /** Creates a destination by name, as routing says. Needs `create` unless it exists already. */
+  create(session: ClientSessionImpl, name: string): DestinationInfo {
+    this.assertOpen(session);
+    this.checkName(name);
+    const existing = this.destinations.get(name);
+    if (existing) return this.info(existing);
+    this.security.require(session.principal, name, this.queueTypeFor(name).rights?.create ?? 'create', session.rights);
+    return this.info(this.materialize(name));
+  }
+
+  subscribe(session: ClientSessionImpl, name: string, consumer: Consumer): Subscription {
+    this.assertOpen(session);
+    this.checkName(name);
+    let entry = this.destinations.get(name);
+    const queueType = entry?.queueType ?? this.queueTypeFor(name);
+    this.security.require(session.principal, name, queueType.rights?.attach ?? 'read', session.rights);
+    if (entry === undefined) {
+      this.security.require(session.principal, name, queueType.rights?.create ?? 'create', session.rights);
+      entry = this.materialize(name);
+    }
+    const subscription = entry.destination.attach(consumer);
+    session.subscriptions.add(subscription);
+    this.emit({ type: 'subscribed', session: session.id, destination: name, subscription: consumer.id });
+    return subscription;
+  }
+
+  unsubscribe(session: ClientSessionImpl, subscription: Subscription): void {
+    this.assertOpen(session);
+    this.ownSubscription(session, subscription);
+    session.subscriptions.delete(subscription);
+    this.detach(session, subscription);
+  }
+
+  /**
+   * Sends a message. Returns once it is accepted, or a promise when acceptance waits (a durable
+   * write, a command's work). Inside a transaction it is checked now and published at commit.
+   */
+  send(session: ClientSessionImpl, name: string, input: MessageInput, transaction?: string): void | Promise<void> {
+    this.assertOpen(session);
+    const entry = this.destinations.get(name);
+    if (entry === undefined) this.checkName(name);
+    const queueType = entry?.queueType ?? this.queueTypeFor(name);
+    this.security.require(session.principal, name, queueType.rights?.publish ?? 'write', session.rights);
+    if (entry === undefined && !queueType.transient) {
+      this.security.require(session.principal, name, queueType.rights?.create ?? 'create', session.rights);
+    }
+    if (transaction !== undefined) {
+      session.transactions.add(transaction, { kind: 'send', destination: name, message: input });
+      return;
+    }
+    return this.publish(name, this.createMessage(name, input.headers, input.body, input.persistent === true), session);
+  }
+
+  ack(session: ClientSessionImpl, subscription: Subscription, tag: number, transaction?: string): void {
+    this.acknowledge(session, subscription, tag, transaction, 'ack');
+  }
+
+  nack(session: ClientSessionImpl, subscription: Subscription, tag: number, transaction?: string): void {
+    this.acknowledge(session, subscription, tag, transaction, 'nack');
+  }
+
+  begin(session: ClientSessionImpl, transaction: string): void {
+    this.assertOpen(session);
+    session.transactions.begin(transaction);
+  }
+
+  /** Applies the transaction's operations in the order they arrived. */
+  commit(session: ClientSessionImpl, transaction: string): void | Promise<void> {
+    this.assertOpen(session);
+    const pending: Promise<void>[] = [];
+    for (const op of session.transactions.take(transaction)) {
+      if (op.kind === 'send') {
+        const message = this.createMessage(op.destination, op.message.headers, op.message.body, op.message.persistent === true);
+        const accepted = this.publish(op.destination, message, session);
+        if (accepted) pending.push(accepted);
+      } else if (session.subscriptions.has(op.subscription)) {
+        // A subscription that ended before the commit already returned its messages.
+        if (op.kind === 'ack') op.subscription.ack(op.tag);
+        else op.subscription.nack(op.tag);
+      }
+    }
+    if (pending.length > 0) return Promise.all(pending).then(() => undefined);
+  }
+
+  abort(session: ClientSessionImpl, transaction: string): void {
+    this.assertOpen(session);
+    session.transactions.abort(transaction);
+  }
+
+  /** Deletes a destination; its subscribers are cancelled. Needs `admin` on it. */
+  destroy(session: ClientSessionImpl, name: string): boolean {
+    this.assertOpen(session);
+    this.security.require(session.principal, name, 'admin', session.rights);
+    return this.deleteDestination(name);
+  }
+
+  /** Every destination. Needs `admin` on /command/list. */
+  list(session: ClientSessionImpl): DestinationInfo[] {
+    this.assertOpen(session);
+    this.security.require(session.principal, LIST_RESOURCE, 'admin', session.rights);
+    return this.listDestinations();
+  }
+
+  stats(session: ClientSessionImpl, name: string): DestinationStats {
+    this.assertOpen(session);
+    this.security.require(session.principal, name, 'admin', session.rights);
+    return this.destinationStats(name);
+  }
+
+  purge(session: ClientSessionImpl, name: string): number {
+    this.assertOpen(session);
+    this.security.require(session.principal, name, 'admin', session.rights);
+    return this.purgeDestination(name);
+  }
+
+  addChildAs(session: ClientSessionImpl, parent: string, child: string): void {
+    this.assertOpen(session);
+    this.security.require(session.principal, parent, 'admin', session.rights);
+    this.addChild(parent, child);
+  }
+
+  removeChildAs(session: ClientSessionImpl, parent: string, child: string): boolean {
+    this.assertOpen(session);
+    this.security.require(session.principal, parent, 'admin', session.rights);
+    return this.removeChild(parent, child);
+  }
+
+  disconnect(session: ClientSessionImpl, target: string): boolean {
+    this.assertOpen(session);
+    this.security.require(session.principal, DISCONNECT_RESOURCE, 'admin', session.rights);
+    return this.disconnectSession(target, `disconnected by ${session.principal.name}`);
+  }
+
+  // ---------------------------------------------------------------- admin API (no security here)
+
+  createDestination(name: string, type?: string): DestinationInfo {
+    this.checkName(name);
+    const existing = this.destinations.get(name);
+    if (existing) {
+      if (type !== undefined && existing.queueType.type !== type) {
+        throw new WharfError(ErrorCodes.BAD_DESTINATION, `${name} exists already as a ${existing.queueType.type}, not a ${type}`, {
+          hint: 'delete it first, or use another name',
+        });
+      }
+      return this.info(existing);
+    }
+    return this.info(this.materialize(name, type));
+  }
+
+  deleteDestination(name: string): boolean {
+    const entry = this.destinations.get(name);
+    if (entry === undefined) return false;
+    this.remove(name, entry, new WharfError(ErrorCodes.NOT_FOUND, `destination ${name} was deleted`));
+    return true;
+  }
+
+  purgeDestination(name: string): number {
+    return this.existing(name).destination.purge();
+  }
+
+  addChild(parent: string, child: string): void {
+    this.checkName(child);
+    if (parent === child || this.reaches(child, parent)) {
+      throw new WharfError(ErrorCodes.CYCLE, `adding ${child} to ${parent} would make a cycle`, {
+        hint: `${child} already leads back to ${parent}; a pubsub may not receive its own copies`,
+        details: { parent, child },
+      });
+    }
+    const entry = this.destinations.get(parent) ?? this.materialize(parent);
+    const destination = entry.destination;
+    if (!isParentDestination(destination)) {
+      throw new WharfError(ErrorCodes.BAD_DESTINATION, `${parent} is a ${entry.queueType.type}, which has no children`, {
+        hint: 'children can be added to pubsub destinations only',
+      });
+    }
+    if (destination.children().includes(child)) return;
+    // A child that holds messages exists from now on, so it keeps every later copy; a transient
+    // child (a topic) comes into being with its first subscriber.
+    if (!this.destinations.has(child) && !this.queueTypeFor(child).transient) this.materialize(child);
+    destination.addChild(child);
+    this.emit({ type: 'child.added', pubsub: parent, child });
+  }
+
+  removeChild(parent: string, child: string): boolean {
+    const destination = this.existing(parent).destination;
+    if (!isParentDestination(destination)) return false;
+    const removed = destination.removeChild(child);
+    if (removed) this.emit({ type: 'child.removed', pubsub: parent, child });
+    return removed;
+  }
+
+  listDestinations(): DestinationInfo[] {
+    return [...this.destinations.values()].map((entry) => this.info(entry));
+  }
+
+  destinationStats(name: string): DestinationStats & { readonly name: string; readonly type: string } {
+    const entry = this.existing(name);
+    return { name, type: entry.queueType.type, ...entry.destination.stats() };
+  }
+
+  listSessions(): SessionSummary[] {
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id, user: s.principal.name, protocol: s.connection.protocol, remoteAddress: s.connection.remoteAddress,
+    }));
+  }
+
+  disconnectSession(id: string, reason = 'disconnected by an administrator'): boolean {
+    const session = this.sessions.get(id);
+    if (session === undefined) return false;
+    session.control.close(new WharfError(ErrorCodes.CLOSED, reason));
+    this.closeSession(session, reason);
+    return true;
+  }
+
+  publish(name: string, headers: Record<string, string>, body: Uint8Array): void | Promise<void>;
+  publish(name: string, message: Message, origin?: SessionInfo): void | Promise<void>;
+  publish(name: string, a: Message | Record<string, string>, b?: Uint8Array | SessionInfo): void | Promise<void> {
+    if (b instanceof Uint8Array) return this.deliverTo(name, this.createMessage(name, a as Record<string, string>, b, false));
+    return this.deliverTo(name, a as Message, b as SessionInfo | undefined);
+  }
+
+  /** Messages sent to transient destinations nobody listened to. */
+  get droppedCount(): number {
+    return this.droppedWithoutDestination;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  lookup(name: string): Destination | undefined {
+    return this.destinations.get(name)?.destination;
+  }
+
+  createMessage(destination: string, headers: Record<string, string>, body: Uint8Array, persistent: boolean): Message {
+    return { id: this.idPrefix + ++this.idCounter, destination, headers, body, persistent, timestamp: Date.now() };
+  }
+
+  /** Stops accepting clients, closes every session and destination. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const session of [...this.sessions.values()]) {
+      session.control.close(new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down'));
+      this.closeSession(session, 'broker shutdown');
+    }
+    const closing: Promise<void>[] = [];
+    const reason = new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down');
+    for (const [name, entry] of this.destinations) {
+      this.destinations.delete(name);
+      const done = entry.destination.close(reason);
+      if (done) closing.push(done);
+    }
+    await Promise.all(closing);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private deliverTo(name: string, message: Message, origin?: SessionInfo): void | Promise<void> {
+    let entry = this.destinations.get(name);
+    if (entry === undefined) {
+      if (this.queueTypeFor(name).transient) {
+        // STOMP-style topics: nobody attached, nobody to tell. Count it and keep nothing.
+        this.droppedWithoutDestination++;
+        return;
+      }
+      entry = this.materialize(name);
+    }
+    return entry.destination.publish(message, origin);
+  }
+
+  private acknowledge(
+    session: ClientSessionImpl, subscription: Subscription, tag: number, transaction: string | undefined, kind: 'ack' | 'nack',
+  ): void {
+    this.assertOpen(session);
+    this.ownSubscription(session, subscription);
+    const name = subscription.destination;
+    const queueType = this.destinations.get(name)?.queueType;
+    this.security.require(session.principal, name, queueType?.rights?.attach ?? 'read', session.rights);
+    if (transaction !== undefined) session.transactions.add(transaction, { kind, subscription, tag });
+    else if (kind === 'ack') subscription.ack(tag);
+    else subscription.nack(tag);
+  }
+
+  private detach(session: ClientSessionImpl, subscription: Subscription): void {
+    subscription.detach();
+    this.emit({ type: 'unsubscribed', session: session.id, destination: subscription.destination, subscription: subscription.consumer.id });
+  }
+
+  private materialize(name: string, explicitType?: string): Entry {
+    const decision = explicitType === undefined ? this.router.typeOf(name) : undefined;
+    const typeName = explicitType ?? decision!.type;
+    const queueType = this.queueTypes.get(typeName);
+    if (queueType === undefined) {
+      throw new WharfError(ErrorCodes.NO_ROUTE, `unknown queue type ${typeName} for ${name}`, {
+        hint: `known queue types: ${[...this.queueTypes.keys()].join(', ')}`,
+      });
+    }
+    const destination = queueType.create(name, { ...(decision?.settings ?? {}) }, this.contextFor(name));
+    const entry: Entry = { destination, queueType };
+    this.destinations.set(name, entry);
+    this.emit({ type: 'destination.created', destination: name, queueType: queueType.type });
+    return entry;
+  }
+
+  private contextFor(name: string): QueueContext {
+    let released = false;
+    return {
+      name,
+      logger: this.logger.child({ destination: name }),
+      admin: this,
+      forward: (target, message) => this.deliverTo(target, message),
+      lookup: (target) => this.lookup(target),
+      release: () => {
+        if (released) return;
+        const entry = this.destinations.get(name);
+        if (entry === undefined) return;
+        released = true;
+        this.remove(name, entry, new WharfError(ErrorCodes.NOT_FOUND, `destination ${name} was released`));
+      },
+      countDropped: (count = 1) => {
+        this.droppedWithoutDestination += count;
+      },
+      onEvent: (listener) => this.events.on(listener),
+      createMessage: (destination, headers, body) => this.createMessage(destination, headers, body, false),
+    };
+  }
+
+  private remove(name: string, entry: Entry, reason: WharfError): void {
+    this.destinations.delete(name);
+    // Pubsubs that named this destination keep the name: a later copy recreates it per routing.
+    const closed = entry.destination.close(reason);
+    if (closed) closed.catch((err: unknown) => this.logger.error({ err, destination: name }, 'closing a destination failed'));
+    this.emit({ type: 'destination.deleted', destination: name, queueType: entry.queueType.type });
+  }
+
+  private queueTypeFor(name: string): QueueType {
+    const { type } = this.router.typeOf(name);
+    const queueType = this.queueTypes.get(type);
+    if (queueType === undefined) {
+      throw new WharfError(ErrorCodes.NO_ROUTE, `routing sends ${name} to unknown queue type ${type}`, {
+        hint: `load a plugin that provides it; known queue types: ${[...this.queueTypes.keys()].join(', ')}`,
+      });
+    }
+    return queueType;
+  }
+
+  /** Whether `from` (or anything below it) has `to` among its children. */
+  private reaches(from: string, to: string, seen = new Set<string>()): boolean {
+    if (seen.has(from)) return false;
+    seen.add(from);
+    const destination = this.destinations.get(from)?.destination;
+    if (destination === undefined || !isParentDestination(destination)) return false;
+    for (const child of destination.children()) if (child === to || this.reaches(child, to, seen)) return true;
+    return false;
+  }
+
+  private existing(name: string): Entry {
+    const entry = this.destinations.get(name);
+    if (entry === undefined) {
+      throw new WharfError(ErrorCodes.NOT_FOUND, `no destination named ${name}`, { hint: 'list destinations with /command/list' });
+    }
+    return entry;
+  }
+
+  private info(entry: Entry): DestinationInfo {
+    const stats = entry.destination.stats();
+    const destination = entry.destination;
+    return {
+      name: destination.name, type: entry.queueType.type, subscribers: stats.subscribers, depth: stats.depth,
+      ...(isParentDestination(destination) ? { children: [...destination.children()] } : {}),
+    };
+  }
+
+  private checkName(name: string): void {
+    if (typeof name !== 'string' || name.length === 0 || name.length > this.limits.maxDestinationLength) {
+      throw new WharfError(ErrorCodes.BAD_DESTINATION, `destination names must have 1 to ${this.limits.maxDestinationLength} characters`, {
+        hint: 'use a shorter name, or raise limits.maxDestinationLength',
+        details: { limit: 'maxDestinationLength' },
+      });
+    }
+  }
+
+  private ownSubscription(session: ClientSessionImpl, subscription: Subscription): void {
+    if (!session.subscriptions.has(subscription)) {
+      throw new WharfError(ErrorCodes.UNKNOWN_SUBSCRIPTION, 'no such subscription in this session');
+    }
+  }
+
+  private assertOpen(session: ClientSessionImpl): void {
+    if (session.closed) throw new WharfError(ErrorCodes.CLOSED, 'the session is closed');
+  }
+
+  private emit(event: BrokerEvent): void {
+    if (this.events.hasListeners) this.events.emit(event);
+  }
+}
+
+export type { Right };

@@ -1,0 +1,88 @@
+/**
+ * Protocol-adapter contracts. An adapter turns a byte stream into calls on a ClientSession (the
+ * MQM's reference methods, bound to one authenticated client) and deliveries back into bytes.
+ * Transports (TCP, TLS, WebSocket) belong to core: an adapter only ever sees a Duplex stream.
+ */
+import type { Duplex } from 'node:stream';
+import type { WharfError } from '../errors.js';
+import type { DestinationInfo } from './admin.js';
+import type { MessageInput } from './message.js';
+import type { Consumer, SessionInfo, Subscription, DestinationStats } from './queue.js';
+import type { ConnectionInfo, Credentials } from './security.js';
+import type { JsonSchema } from './plugin.js';
+
+export interface TlsSettings {
+  /** Paths (relative to the config file) of PEM files. */
+  readonly cert: string;
+  readonly key: string;
+  readonly ca?: string | undefined;
+  /** Ask clients for a certificate (and verify it against `ca`). */
+  readonly requestCert?: boolean | undefined;
+}
+
+export interface ListenerConfig {
+  readonly protocol: string;
+  /** `tcp` (default), `tls`, or `ws` (WebSocket; over TLS when `tls` is set). */
+  readonly transport: 'tcp' | 'tls' | 'ws';
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** WebSocket path. */
+  readonly path?: string | undefined;
+  readonly tls?: TlsSettings | undefined;
+  /** Adapter-specific settings, validated against the adapter's listenerOptionsSchema. */
+  readonly options: Record<string, unknown>;
+}
+
+/** How the MQM closes a client (the `disconnect` command, a slow-consumer policy). */
+export interface SessionControl {
+  /** Tell the client why (an error frame), then close the connection. */
+  close(reason: WharfError): void;
+}
+
+/**
+ * One authenticated client. Every method is an MQM reference method with this client as caller,
+ * so every one of them checks its rights first.
+ */
+export interface ClientSession extends SessionInfo {
+  readonly closed: boolean;
+  /** Resolves (or returns) once the message is accepted: stored, when it is persistent. */
+  send(destination: string, message: MessageInput, transaction?: string): void | Promise<void>;
+  subscribe(destination: string, consumer: Consumer): Subscription;
+  unsubscribe(subscription: Subscription): void;
+  ack(subscription: Subscription, tag: number, transaction?: string): void;
+  nack(subscription: Subscription, tag: number, transaction?: string): void;
+  begin(transaction: string): void;
+  commit(transaction: string): void | Promise<void>;
+  abort(transaction: string): void;
+  create(destination: string): DestinationInfo;
+  destroy(destination: string): boolean;
+  list(): DestinationInfo[];
+  stats(destination: string): DestinationStats;
+  /** The client is gone or said goodbye: abort its transactions, detach its subscriptions. */
+  close(reason?: string): void;
+}
+
+/** The MQM as a protocol adapter sees it. */
+export interface BrokerApi {
+  /** The broker's version, for server identification headers. */
+  readonly version: string;
+  /**
+   * Authenticates a client and opens its session. Rejects with WharfError BAD_CREDENTIALS (the same
+   * text whether or not the user exists).
+   */
+  connect(credentials: Credentials, connection: ConnectionInfo, control: SessionControl): Promise<ClientSession>;
+}
+
+export interface ProtocolAdapter {
+  /** The name listeners use (`protocol: stomp`). */
+  readonly protocol: string;
+  /** JSON Schema of the adapter's per-listener `options`. */
+  readonly listenerOptionsSchema?: JsonSchema;
+  /** WebSocket sub-protocols spoken, best first (offered to browsers on `transport: ws`). */
+  readonly webSocketProtocols?: readonly string[];
+  /** Serves one connection until the stream ends. */
+  accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener: ListenerConfig): void;
+  /** The broker is stopping: say goodbye to clients. Streams are destroyed after it resolves. */
+  shutdown?(): Promise<void>;
+}

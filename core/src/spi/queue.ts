@@ -1,0 +1,151 @@
+/**
+ * Queue-type contracts. A queue type is a plugin that makes destinations; a destination decides who
+ * gets each message. Core knows nothing of queue semantics beyond these interfaces.
+ */
+import type { Logger } from 'pino';
+import type { WharfError } from '../errors.js';
+import type { Delivery, Message } from './message.js';
+import type { Principal, Right, ConnectionInfo } from './security.js';
+import type { AdminApi, BrokerEvent } from './admin.js';
+import type { JsonSchema } from './plugin.js';
+
+/** The STOMP names, used by every protocol: `auto` is done once written. */
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+/** The client session a consumer or a publish belongs to. */
+export interface SessionInfo {
+  readonly id: string;
+  readonly principal: Principal;
+  readonly connection: ConnectionInfo;
+}
+
+/**
+ * The receiving end of a subscription, implemented by a protocol adapter (one per client
+ * subscription). Destinations call `deliver` and respect its answer.
+ */
+export interface Consumer {
+  /** The id the client gave its subscription; unique within its session. */
+  readonly id: string;
+  readonly session: SessionInfo;
+  readonly ackMode: AckMode;
+  /** The most unacknowledged deliveries this consumer takes at once; 0 = no limit. */
+  readonly prefetch: number;
+  /**
+   * Hands over one delivery. The delivery is always taken; `false` says the consumer's buffer is
+   * full: send nothing more until the adapter calls `Subscription.resume()`.
+   */
+  deliver(delivery: Delivery): boolean;
+  /**
+   * The destination ended the subscription on its own (deleted, or a slow-subscriber policy).
+   * The adapter tells its client `reason` (STOMP: an ERROR frame, then a close).
+   */
+  cancel(reason: WharfError): void;
+}
+
+/** A consumer attached to a destination. */
+export interface Subscription {
+  readonly destination: string;
+  readonly consumer: Consumer;
+  /** Acknowledges a delivery; in `client` mode every earlier delivery too (cumulative). */
+  ack(tag: number): void;
+  /** Refuses a delivery: the message goes back to the head of its queue for redelivery. */
+  nack(tag: number): void;
+  /** The consumer can take deliveries again after `deliver()` returned false. */
+  resume(): void;
+  /** Ends the subscription; unacknowledged messages go back for redelivery. Idempotent. */
+  detach(): void;
+}
+
+export interface DestinationStats {
+  readonly subscribers: number;
+  /** Messages held, waiting for a consumer. */
+  readonly depth: number;
+  /** Messages delivered and not yet acknowledged. */
+  readonly unacked: number;
+  /** Messages accepted since the destination was created. */
+  readonly enqueued: number;
+  /** Deliveries made (a topic counts one per subscriber). */
+  readonly delivered: number;
+  /** Messages thrown away (no subscriber, overflow, slow-subscriber policy). */
+  readonly dropped: number;
+}
+
+export interface Destination {
+  readonly name: string;
+  readonly type: string;
+  /**
+   * Accepts a message. Returns when it is accepted (a promise when acceptance waits, e.g. for the
+   * store or a command's work). Throws a WharfError to refuse it (overflow, a bad command).
+   */
+  publish(message: Message, origin?: SessionInfo): void | Promise<void>;
+  /** Attaches a consumer. Throws WharfError NOT_SUBSCRIBABLE when the type refuses subscribers. */
+  attach(consumer: Consumer): Subscription;
+  /** Removes every held message; returns how many. */
+  purge(): number;
+  stats(): DestinationStats;
+  /** The destination is being deleted or the broker stops: cancel consumers, free resources. */
+  close(reason: WharfError): void | Promise<void>;
+}
+
+/** A destination that copies messages into children (a pubsub), managed through the MQM. */
+export interface ParentDestination extends Destination {
+  children(): readonly string[];
+  addChild(name: string): void;
+  removeChild(name: string): boolean;
+}
+
+export function isParentDestination(d: Destination): d is ParentDestination {
+  return typeof (d as Partial<ParentDestination>).addChild === 'function'
+    && typeof (d as Partial<ParentDestination>).children === 'function';
+}
+
+/** What core gives a destination when it creates it. */
+export interface QueueContext {
+  readonly name: string;
+  readonly logger: Logger;
+  /**
+   * Publishes a message into another destination by name, creating it as routing says (a topic
+   * nobody listens to is not created: the message is dropped). No security check: the right on
+   * the origin was checked. Used by pubsub.
+   */
+  forward(name: string, message: Message): void | Promise<void>;
+  /** An existing destination, or undefined. */
+  lookup(name: string): Destination | undefined;
+  /**
+   * Removes this destination from the broker (a topic whose last subscriber left, an autoDelete
+   * queue that emptied). Core closes it and emits `destination.deleted`.
+   */
+  release(): void;
+  /** Broker-wide counters for things that have no destination to count them. */
+  countDropped(count?: number): void;
+  /** The in-process admin interface (create, delete, list, ...), for the command type. */
+  readonly admin: AdminApi;
+  /** Listens to broker events (the command type's `/command/events`). Returns an unsubscribe. */
+  onEvent(listener: (event: BrokerEvent) => void): () => void;
+  /** Creates a broker message, with a fresh id, e.g. for replies and events. */
+  createMessage(destination: string, headers: Record<string, string>, body: Uint8Array): Message;
+}
+
+/** Overrides of the rights the MQM asks for on a queue type's destinations. */
+export interface QueueTypeRights {
+  /** Right needed to send (default `write`). */
+  readonly publish?: Right;
+  /** Right needed to subscribe (default `read`). */
+  readonly attach?: Right;
+  /** Right needed to create a destination of this type by first use (default `create`). */
+  readonly create?: Right;
+}
+
+export interface QueueType {
+  /** The name routing rules use (`topic`, `queue`, ...). */
+  readonly type: string;
+  /**
+   * A transient type's destinations exist only while someone is attached: a send to a missing one
+   * is dropped (and counted) instead of creating it.
+   */
+  readonly transient?: boolean;
+  /** JSON Schema of the per-destination settings (a routing rule's `options`). */
+  readonly settingsSchema?: JsonSchema;
+  readonly rights?: QueueTypeRights;
+  create(name: string, settings: Record<string, unknown>, ctx: QueueContext): Destination;
+}

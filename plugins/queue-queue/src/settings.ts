@@ -1,0 +1,72 @@
+/** The per-destination settings of a queue: a routing rule's `options`. */
+import { ErrorCodes, WharfError, type JsonSchema } from '@wharf/core';
+
+export type OverflowPolicy = 'reject' | 'drop-head';
+
+export interface QueueSettings {
+  /** Most messages held (waiting for a consumer); undefined = no limit. */
+  readonly maxLength: number | undefined;
+  /** Most bytes held (bodies plus header text); undefined = no limit. */
+  readonly maxBytes: number | undefined;
+  readonly overflow: OverflowPolicy;
+  /** Remove the queue once it is empty and its last subscriber left. */
+  readonly autoDelete: boolean;
+}
+
+export const queueSettingsSchema: JsonSchema = {
+  type: 'object',
+  description: 'settings of a queue destination (a routing rule\'s options)',
+  properties: {
+    maxLength: {
+      type: 'integer',
+      minimum: 1,
+      description: 'the most messages the queue holds while no consumer can take them; past it the overflow policy applies (default: no limit)',
+    },
+    maxBytes: {
+      type: 'integer',
+      minimum: 1,
+      description: 'the most bytes (bodies plus headers) the queue holds; past it the overflow policy applies (default: no limit)',
+    },
+    overflow: {
+      enum: ['reject', 'drop-head'],
+      default: 'reject',
+      description: 'what a send to a full queue does: reject (the sender gets an error) or drop-head (the oldest held message is dropped)',
+    },
+    autoDelete: {
+      type: 'boolean',
+      default: false,
+      description: 'remove the queue when it is empty and its last subscriber has left (default: it stays until deleted)',
+    },
+  },
+  additionalProperties: false,
+};
+
+/**
+ * Reads settings as routing hands them over (the rule's options as written: core validates them
+ * against the schema but passes the original object, so defaults are applied here).
+ */
+export function readQueueSettings(name: string, raw: Record<string, unknown>): QueueSettings {
+  const maxLength = positiveInteger(name, raw, 'maxLength');
+  const maxBytes = positiveInteger(name, raw, 'maxBytes');
+  const overflow = raw['overflow'] ?? 'reject';
+  if (overflow !== 'reject' && overflow !== 'drop-head') {
+    throw badSetting(name, 'overflow', overflow, 'reject or drop-head');
+  }
+  const autoDelete = raw['autoDelete'] ?? false;
+  if (typeof autoDelete !== 'boolean') throw badSetting(name, 'autoDelete', autoDelete, 'true or false');
+  return { maxLength, maxBytes, overflow, autoDelete };
+}
+
+function positiveInteger(name: string, raw: Record<string, unknown>, key: string): number | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw badSetting(name, key, value, 'a whole number of at least 1');
+  return value;
+}
+
+function badSetting(name: string, key: string, value: unknown, expected: string): WharfError {
+  return new WharfError(ErrorCodes.CONFIG, `queue ${name}: setting ${key} must be ${expected}, not ${JSON.stringify(value)}`, {
+    hint: `fix ${key} in the options of the routing rule that matches ${name}`,
+    details: { destination: name, setting: key },
+  });
+}
