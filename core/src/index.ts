@@ -24,5 +24,6 @@ export { loadPlugins, type LoadedPlugin } from './kernel/loader.js';
 export { createLogger } from './kernel/logger.js';
 export { isLoopback, type OpenListener } from './kernel/transports.js';
 export { CORE_VERSION } from './version.js';
+export { Deque } from './util/deque.js';
 export { injectable, inject, injectAll, type DependencyContainer, type InjectionToken } from 'tsyringe';
 export type { Logger } from 'pino';

@@ -9,7 +9,6 @@ import { QueueQueueType } from './queue-type.js';
 
 export { QueueQueueType, type QueueQueueTypeOptions } from './queue-type.js';
 export { MessageQueue } from './queue.js';
-export { Deque } from './deque.js';
 export { queueSettingsSchema, readQueueSettings, type QueueSettings, type OverflowPolicy } from './settings.js';
 
 export default definePlugin(

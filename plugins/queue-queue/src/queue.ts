@@ -18,7 +18,7 @@ import {
   type Message,
   type QueueContext,
 } from '@wharf/core';
-import { Deque } from './deque.js';
+import { Deque } from '@wharf/core';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
 

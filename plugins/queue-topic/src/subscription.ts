@@ -5,7 +5,7 @@
  * slow one never holds up the others.
  */
 import { ErrorCodes, WharfError, messageSize, type Consumer, type Message, type Subscription } from '@wharf/core';
-import { Deque } from './deque.js';
+import { Deque } from '@wharf/core';
 import type { TopicSettings } from './settings.js';
 
 /** What a subscription tells its topic. */

@@ -17,7 +17,7 @@ import {
   type Message,
   type QueueContext,
 } from '@wharf/core';
-import { Deque } from './deque.js';
+import { Deque } from '@wharf/core';
 import type { TopicSettings } from './settings.js';
 import { TopicSubscription, type TopicHost } from './subscription.js';
 

@@ -189,12 +189,17 @@ export function describeQueueType(name: string, options: QueueTypeSuiteOptions):
       const c = await client();
       const { consumer, subscription } = c.subscribe(destination, { capacity: 1 });
       await sendAll(c, destination, range(0, 3));
+      const waiting = 3 - consumer.deliveries.length;
       const purged = broker.mqm.purgeDestination(destination);
-      expect(purged).to.be.a('number').and.within(0, 2);
+      // A type may hold more than what waits (a history, say), so only the bounds are certain.
+      expect(Number.isInteger(purged), 'purge returns a whole number').to.equal(true);
+      expect(purged).to.be.within(0, 3);
       consumer.capacity = Number.POSITIVE_INFINITY;
       subscription.resume();
       await settle();
-      expect(consumer.deliveries.length, 'purged messages are not delivered').to.be.at.most(3 - purged);
+      const ids = consumer.deliveries.map((d) => d.message.id);
+      expect(new Set(ids).size, 'nothing is delivered twice').to.equal(ids.length);
+      expect(consumer.deliveries.length, 'purged messages are not delivered').to.be.at.most(3 - Math.min(purged, waiting));
       await sendAll(c, destination, ['after-purge']);
       expect(consumer.bodies).to.include('after-purge');
     });
