@@ -63,6 +63,16 @@ function readPem(configDir: string, file: string | undefined, what: string): Buf
   }
 }
 
+/**
+ * Sockets are accepted half-open capable (`allowHalfOpen`): when a client ends its side, the
+ * socket's writable side stays open so the adapter can still answer what the client sent before
+ * its end (a client may pipeline CONNECT, SENDs and DISCONNECT, then half-close, while its CONNECT
+ * is still being authenticated) and then end the stream itself. Node's default would end the
+ * socket at once, and every answer written after that is lost. An adapter that never ends a
+ * half-closed stream has it destroyed this long after the client's end.
+ */
+const HALF_OPEN_GRACE_MS = 30_000;
+
 /** Opens one TCP or TLS listener and hands each connection to the adapter. */
 export async function openSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
@@ -71,6 +81,11 @@ export async function openSocketListener(
   const onSocket = (socket: Socket, transport: string): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // Sockets are half-open capable (see HALF_OPEN_GRACE_MS); this bounds how long one may stay so.
+    socket.once('end', () => {
+      const timer = setTimeout(() => socket.destroy(), HALF_OPEN_GRACE_MS).unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
     // Errors on one client's socket (resets, bad TLS) concern that client only.
     socket.on('error', (err) => ctx.logger.debug({ err: err.message, transport }, 'client socket error'));
     socket.setNoDelay(true);
@@ -90,10 +105,11 @@ export async function openSocketListener(
       ca: readPem(ctx.configDir, tls.ca, 'ca'),
       requestCert: tls.requestCert === true,
       rejectUnauthorized: false, // an unverified certificate simply does not authenticate anyone
+      allowHalfOpen: true,
     }, (socket) => onSocket(socket, 'tls'));
     server.on('tlsClientError', (err) => ctx.logger.debug({ err: err.message }, 'TLS handshake failed'));
   } else {
-    server = createTcpServer((socket) => onSocket(socket, 'tcp'));
+    server = createTcpServer({ allowHalfOpen: true }, (socket) => onSocket(socket, 'tcp'));
   }
   await listen(server, listener);
   const address = server.address() as AddressInfo;

@@ -1,0 +1,40 @@
+/** The STOMP protocol adapter: one StompConnection per accepted stream, counted per listener. */
+import type { Duplex } from 'node:stream';
+import { ErrorCodes, WharfError, type BrokerApi, type ConnectionInfo, type ListenerConfig, type Logger, type ProtocolAdapter } from '@wharf/core';
+import { StompConnection } from './connection.js';
+import { limitError } from './errors.js';
+import { DEFAULT_STOMP_OPTIONS, stompOptionsSchema, type StompOptions } from './options.js';
+
+export class StompAdapter implements ProtocolAdapter {
+  readonly protocol = 'stomp';
+  readonly listenerOptionsSchema = stompOptionsSchema;
+  /** STOMP over WebSocket sub-protocol names, newest first. */
+  readonly webSocketProtocols = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+  private readonly connections = new Set<StompConnection>();
+  private readonly perListener = new Map<ListenerConfig | undefined, number>();
+
+  constructor(private readonly logger: Logger) {}
+
+  accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener?: ListenerConfig): void {
+    const options: StompOptions = { ...DEFAULT_STOMP_OPTIONS, ...(listener?.options as Partial<StompOptions> | undefined) };
+    const open = this.perListener.get(listener) ?? 0;
+    const conn = new StompConnection(stream, connection, broker, options, this.logger, () => {
+      this.connections.delete(conn);
+      this.perListener.set(listener, (this.perListener.get(listener) ?? 1) - 1);
+    });
+    this.connections.add(conn);
+    this.perListener.set(listener, open + 1);
+    if (open >= options.maxConnections) {
+      conn.fail(limitError('maxConnections', `too many connections on this listener (${open})`));
+    }
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async shutdown(): Promise<void> {
+    const reason = new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down');
+    for (const conn of [...this.connections]) conn.fail(reason);
+  }
+}

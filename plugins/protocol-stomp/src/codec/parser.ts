@@ -1,0 +1,350 @@
+/**
+ * The incremental STOMP frame parser. STOMP 1.2 §Augmented BNF:
+ *
+ *     frame       = command EOL *( header EOL ) EOL *OCTET NULL *( EOL )
+ *     EOL         = [CR] LF
+ *     header      = header-name ":" header-value
+ *
+ * Design, for speed and for safety against hostile peers:
+ * - Each received byte is scanned once: lines are found with `indexOf(LF)` and NUL-terminated bodies with
+ *   `indexOf(NUL)`, always from where the last scan stopped; nothing is re-scanned when more data arrives.
+ * - Chunks are never concatenated wholesale. Only a line or a body that spans chunks is collected (see
+ *   {@link ByteAccumulator}) and joined once, when complete. A body inside one chunk is a view of it (zero copy).
+ * - Nothing is ever written into a received chunk and no buffer is reused, so frames' bodies may be retained.
+ * - Every limit is checked on partial data, so a peer cannot make the parser hold more than about one limit's worth.
+ * - No regex: commands are checked byte by byte, header lines with `indexOf`.
+ */
+import { ByteAccumulator } from './accumulator.js';
+import { StompCodecError, type StompCodecErrorCode } from './errors.js';
+import { escapeModeFor, unescapeHeader, type EscapeMode } from './escape.js';
+import type { CodecLimitName, CodecLimits, Frame, StompVersion } from './types.js';
+
+const LF = 10;
+const CR = 13;
+const NUL = 0;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Parser states. */
+const S_COMMAND = 0; // at a frame boundary, reading the command line (an empty line is a heart-beat)
+const S_HEADER = 1; // reading header lines until the blank line
+const S_BODY_LENGTH = 2; // reading exactly `remaining` body bytes, then a NUL
+const S_BODY_NUL = 3; // reading body bytes up to the first NUL
+type State = typeof S_COMMAND | typeof S_HEADER | typeof S_BODY_LENGTH | typeof S_BODY_NUL;
+
+/**
+ * Turns a byte stream, split any which way, into {@link Frame}s.
+ *
+ * `push()` is synchronous: `onFrame` and `onHeartbeat` run inside it, in stream order. The session may set
+ * `version` from inside `onFrame` (after CONNECT) and it applies from the next frame on; it may call `destroy()`
+ * from inside a callback to stop parsing at once.
+ *
+ * Any error — a {@link StompCodecError} for a protocol violation, or whatever a callback throws — propagates out of
+ * `push()` and leaves the parser dead: every later `push()` throws the same error.
+ */
+export class FrameParser {
+  /**
+   * Decides how headers are unescaped (STOMP 1.2 §Value Encoding). '1.0' until the session has negotiated a version;
+   * CONNECT, STOMP and CONNECTED frames are never unescaped, whatever it says.
+   */
+  version: StompVersion = '1.0';
+
+  private readonly maxBody: number;
+  private readonly maxHeaders: number;
+  private readonly maxLine: number;
+  private readonly maxFrame: number;
+
+  private state: State = S_COMMAND;
+  /** The partial line, or the body received so far, when it spans chunks. */
+  private readonly held = new ByteAccumulator();
+  /** Bytes of the current frame's complete lines (command, headers, EOLs). */
+  private headBytes = 0;
+  private command: string | undefined = undefined;
+  private headers: Array<[string, string]> = [];
+  private mode: EscapeMode = 0;
+  private contentLength = -1;
+  /** Body bytes still expected, in S_BODY_LENGTH. */
+  private remaining = 0;
+  /** Most body bytes allowed, in S_BODY_NUL, and the limit that sets it. */
+  private bodyCap = 0;
+  private bodyCapLimit: CodecLimitName = 'maxBodyBytes';
+
+  private dead: unknown = undefined;
+  private isDead = false;
+  private destroyed = false;
+
+  constructor(
+    limits: CodecLimits,
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly onHeartbeat?: () => void,
+  ) {
+    this.maxBody = checkLimit('maxBodyBytes', limits.maxBodyBytes);
+    this.maxHeaders = checkLimit('maxHeaders', limits.maxHeaders);
+    this.maxLine = checkLimit('maxHeaderLineBytes', limits.maxHeaderLineBytes);
+    this.maxFrame = limits.maxFrameBytes === undefined ? Infinity : checkLimit('maxFrameBytes', limits.maxFrameBytes);
+  }
+
+  /** Bytes of an incomplete frame received so far (0 at a frame boundary). */
+  get buffered(): number {
+    return this.headBytes + this.held.length;
+  }
+
+  /** True once a violation (or a throwing callback) has stopped the parser. */
+  get failed(): boolean {
+    return this.isDead;
+  }
+
+  /** Stops parsing at once, even mid-chunk, and drops held bytes; later `push()` calls are ignored. */
+  destroy(): void {
+    this.destroyed = true;
+    this.release();
+  }
+
+  /** Parses as many frames as `chunk` completes. Throws on a violation; the parser is then dead. */
+  push(chunk: Buffer): void {
+    if (this.isDead) throw this.dead;
+    if (this.destroyed) return;
+    try {
+      this.parse(chunk);
+    } catch (err) {
+      this.isDead = true;
+      this.dead = err;
+      this.release();
+      throw err;
+    }
+  }
+
+  private release(): void {
+    this.held.clear();
+    this.headBytes = 0;
+    this.headers = [];
+    this.command = undefined;
+  }
+
+  private parse(chunk: Buffer): void {
+    const len = chunk.length;
+    let pos = 0;
+    while (pos < len && !this.destroyed) {
+      switch (this.state) {
+        case S_COMMAND:
+        case S_HEADER: {
+          const lf = chunk.indexOf(LF, pos);
+          if (lf === -1) {
+            this.holdPartialLine(chunk, pos);
+            return;
+          }
+          let buf: Buffer;
+          let start: number;
+          let end: number;
+          if (this.held.length === 0) {
+            buf = chunk;
+            start = pos;
+            end = lf;
+          } else {
+            this.held.add(chunk.subarray(pos, lf), lf - pos);
+            buf = this.held.take();
+            start = 0;
+            end = buf.length;
+          }
+          const lineBytes = end - start + 1;
+          pos = lf + 1;
+          // STOMP 1.2 §Augmented BNF: EOL = [CR] LF. Accepted for every version.
+          if (end > start && buf[end - 1] === CR) end--;
+          if (end - start > this.maxLine) {
+            this.fail('limit', `a ${this.state === S_COMMAND ? 'command' : 'header'} line is longer than the limit of ${this.maxLine} bytes`, 'maxHeaderLineBytes');
+          }
+          if (this.state === S_COMMAND) this.commandLine(buf, start, end, lineBytes);
+          else this.headerLine(buf, start, end, lineBytes);
+          break;
+        }
+        case S_BODY_LENGTH: {
+          // STOMP 1.2 §Header content-length: "this number of octets MUST be read, regardless of whether or not there
+          // are NULL octets in the body. The frame still needs to be terminated with a NULL octet."
+          const need = this.remaining;
+          const avail = len - pos;
+          if (avail <= need) {
+            this.held.add(pos === 0 ? chunk : chunk.subarray(pos), need);
+            this.remaining -= avail;
+            return;
+          }
+          if (chunk[pos + need] !== NUL) {
+            this.fail('syntax', `the ${this.contentLength} body bytes given by content-length are not followed by a NUL octet`);
+          }
+          let body: Buffer;
+          if (this.held.length === 0) body = need === 0 ? EMPTY : chunk.subarray(pos, pos + need);
+          else {
+            this.held.add(chunk.subarray(pos, pos + need), need);
+            body = this.held.take();
+          }
+          pos += need + 1;
+          this.emit(body);
+          break;
+        }
+        case S_BODY_NUL: {
+          // STOMP 1.2 §STOMP Frames: without content-length the body runs to the first NUL octet. The scan is bounded
+          // so that a peer that never sends the NUL is stopped at the body limit.
+          const room = this.bodyCap - this.held.length;
+          const scanEnd = pos + room + 1; // the NUL may sit at scanEnd - 1 at the latest
+          let nul: number;
+          if (scanEnd >= len) nul = chunk.indexOf(NUL, pos);
+          else {
+            const k = chunk.subarray(pos, scanEnd).indexOf(NUL);
+            nul = k === -1 ? -1 : pos + k;
+          }
+          if (nul === -1) {
+            const n = Math.min(len, scanEnd) - pos;
+            if (n > room) this.bodyTooLarge();
+            this.held.add(pos === 0 ? chunk : chunk.subarray(pos), room);
+            return;
+          }
+          let body: Buffer;
+          if (this.held.length === 0) body = nul === pos ? EMPTY : chunk.subarray(pos, nul);
+          else {
+            this.held.add(chunk.subarray(pos, nul), room);
+            body = this.held.take();
+          }
+          pos = nul + 1;
+          this.emit(body);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Keeps the unterminated tail of a line, checking the limits before holding it. */
+  private holdPartialLine(chunk: Buffer, pos: number): void {
+    const held = this.held.length + (chunk.length - pos);
+    // One extra byte is allowed for the CR of a CRLF end that has not arrived yet.
+    if (held > this.maxLine + 1) {
+      this.fail('limit', `a ${this.state === S_COMMAND ? 'command' : 'header'} line is longer than the limit of ${this.maxLine} bytes`, 'maxHeaderLineBytes');
+    }
+    if (this.headBytes + held > this.maxFrame) this.frameTooLarge();
+    this.held.add(pos === 0 ? chunk : chunk.subarray(pos), this.maxLine + 1 - this.held.length);
+  }
+
+  private commandLine(buf: Buffer, start: number, end: number, lineBytes: number): void {
+    if (end === start) {
+      // STOMP 1.2 §Heart-beating: an EOL between frames is a heart-beat.
+      this.onHeartbeat?.();
+      return;
+    }
+    // STOMP 1.2 §Augmented BNF: the command is a word; which words are known is the session's business, but a
+    // command line must be printable ASCII.
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c < 0x20 || c > 0x7e) {
+        this.fail('syntax', `the command line contains the non-printable octet 0x${c.toString(16).padStart(2, '0')}`);
+      }
+    }
+    const command = buf.toString('latin1', start, end);
+    this.command = command;
+    this.headers = [];
+    this.contentLength = -1;
+    this.headBytes = lineBytes;
+    if (this.headBytes > this.maxFrame) this.frameTooLarge();
+    this.mode = escapeModeFor(command, this.version);
+    this.state = S_HEADER;
+  }
+
+  private headerLine(buf: Buffer, start: number, end: number, lineBytes: number): void {
+    this.headBytes += lineBytes;
+    if (this.headBytes > this.maxFrame) this.frameTooLarge();
+    if (end === start) {
+      this.endOfHeaders();
+      return;
+    }
+    // STOMP 1.2 §Size Limits: "the number of frame headers allowed in a single frame".
+    if (this.headers.length >= this.maxHeaders) {
+      this.fail('limit', `the frame has more than the limit of ${this.maxHeaders} headers`, 'maxHeaders');
+    }
+    // STOMP 1.2 §Value Encoding: "This specification uses UTF-8 encoding for its commands and headers."
+    const line = buf.toString('utf8', start, end);
+    // Split at the first colon: in 1.1+ a colon inside a name or value travels as `\c`, and 1.0 values (and those of
+    // CONNECT frames) may hold raw colons.
+    const colon = line.indexOf(':');
+    if (colon === -1) this.fail('syntax', 'a header line has no colon');
+    if (colon === 0) this.fail('syntax', 'a header line has an empty name');
+    let name = line.slice(0, colon);
+    let value = line.slice(colon + 1);
+    if (this.mode !== 0) {
+      // STOMP 1.2 §Augmented BNF: header names and values exclude CR; a CR can only travel as `\r`.
+      if (this.mode === 2 && line.indexOf('\r') !== -1) this.fail('syntax', 'a header line contains a raw carriage return');
+      if (line.indexOf('\\') !== -1) {
+        const n = unescapeHeader(name, this.mode === 2);
+        const v = unescapeHeader(value, this.mode === 2);
+        // STOMP 1.2 §Value Encoding: "Undefined escape sequences such as \t (octet 92 and 116) MUST be treated as a
+        // fatal protocol error."
+        if (n === undefined || v === undefined) {
+          this.fail('escape', `the header ${JSON.stringify(n === undefined ? name : n)} contains an escape sequence that STOMP ${this.version} does not define`);
+        }
+        name = n;
+        value = v;
+      }
+    }
+    this.headers.push([name, value]);
+    // STOMP 1.2 §Repeated Header Entries: only the first content-length counts.
+    if (this.contentLength === -1 && name === 'content-length') this.contentLength = this.parseContentLength(value);
+  }
+
+  /** STOMP 1.2 §Header content-length: an octet count, i.e. a non-negative decimal integer. */
+  private parseContentLength(value: string): number {
+    let n = 0;
+    for (let i = 0; i < value.length; i++) {
+      const d = value.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) this.fail('syntax', `content-length ${JSON.stringify(value)} is not a non-negative decimal integer`);
+      n = n * 10 + d;
+    }
+    if (value.length === 0) this.fail('syntax', 'content-length is empty');
+    // STOMP 1.2 §Size Limits: refuse as soon as the header says so, without waiting for the bytes.
+    if (n > this.maxBody) this.fail('limit', `content-length ${value} is over the body limit of ${this.maxBody} bytes`, 'maxBodyBytes');
+    if (this.headBytes + n > this.maxFrame) this.frameTooLarge();
+    return n;
+  }
+
+  private endOfHeaders(): void {
+    if (this.contentLength >= 0) {
+      // Checked again here: the header lines after content-length count towards the frame too.
+      if (this.headBytes + this.contentLength > this.maxFrame) this.frameTooLarge();
+      this.remaining = this.contentLength;
+      this.state = S_BODY_LENGTH;
+    } else {
+      const frameRoom = this.maxFrame - this.headBytes;
+      if (frameRoom < this.maxBody) {
+        this.bodyCap = frameRoom;
+        this.bodyCapLimit = 'maxFrameBytes';
+      } else {
+        this.bodyCap = this.maxBody;
+        this.bodyCapLimit = 'maxBodyBytes';
+      }
+      this.state = S_BODY_NUL;
+    }
+  }
+
+  private emit(body: Buffer): void {
+    const frame: Frame = { command: this.command!, headers: this.headers, body };
+    this.state = S_COMMAND;
+    this.command = undefined;
+    this.headers = [];
+    this.headBytes = 0;
+    this.onFrame(frame);
+  }
+
+  private bodyTooLarge(): never {
+    if (this.bodyCapLimit === 'maxFrameBytes') this.frameTooLarge();
+    return this.fail('limit', `the body has no NUL octet within the body limit of ${this.maxBody} bytes`, 'maxBodyBytes');
+  }
+
+  private frameTooLarge(): never {
+    return this.fail('limit', `the frame is larger than the limit of ${this.maxFrame} bytes`, 'maxFrameBytes');
+  }
+
+  private fail(code: StompCodecErrorCode, message: string, limit?: CodecLimitName): never {
+    const frame = this.state === S_COMMAND || this.command === undefined ? undefined : { command: this.command, headers: this.headers };
+    throw new StompCodecError(code, message, limit, frame);
+  }
+}
+
+function checkLimit(name: CodecLimitName, value: number): number {
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`codec limit ${name} must be a non-negative number, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,265 @@
+/**
+ * One STOMP connection: bytes in through the frame parser, frames to their handlers, frames out
+ * through a write batch flushed once per tick. It holds the session state that handlers share
+ * (version, client session, subscriptions) and ends the connection the way the spec asks: an ERROR
+ * frame with a `message` header, flushed, then the close (STOMP 1.2 §ERROR).
+ */
+import type { Duplex } from 'node:stream';
+import { BatchedWriter, type BrokerApi, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
+import { FrameParser, StompCodecError, encodeFrame, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
+import { asClientError, limitError, protocolError } from './errors.js';
+import { echoable, header } from './headers.js';
+import { HeartBeat } from './heartbeat.js';
+import type { StompOptions } from './options.js';
+import { SubscriptionTable } from './subscriptions.js';
+import { handlers } from './frames/index.js';
+
+type State = 'awaiting-connect' | 'authenticating' | 'connected' | 'closing' | 'closed';
+
+/** Frames a client may pipeline behind CONNECT while it is being authenticated. */
+const MAX_FRAMES_WHILE_AUTHENTICATING = 100;
+/** How long a closing connection waits for the client to read its ERROR before it is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+export class StompConnection {
+  version: StompVersion = '1.0';
+  session: ClientSession | undefined;
+  readonly subscriptions: SubscriptionTable;
+  heartBeat: HeartBeat | undefined;
+  private state: State = 'awaiting-connect';
+  private readonly parser: FrameParser;
+  private readonly pending: Frame[] = [];
+  private readonly writer: BatchedWriter;
+  private released = false;
+  /** The client ended its side while CONNECT was being authenticated. */
+  private inputDone = false;
+  private readonly connectTimer: NodeJS.Timeout;
+  /** Per open transaction: what the adapter itself must do once it commits (1.0/1.1 ack bookkeeping). */
+  private readonly commitActions = new Map<string, Array<() => void>>();
+
+  constructor(
+    readonly stream: Duplex,
+    readonly info: ConnectionInfo,
+    readonly broker: BrokerApi,
+    readonly options: StompOptions,
+    readonly logger: Logger,
+    private readonly onClosed: () => void,
+  ) {
+    this.subscriptions = new SubscriptionTable(this);
+    this.parser = new FrameParser(
+      { maxBodyBytes: options.maxBodyBytes, maxHeaders: options.maxHeaders, maxHeaderLineBytes: options.maxHeaderLineBytes },
+      (frame) => this.onFrame(frame),
+    );
+    // Everything written in one tick goes out in one write (a writev on sockets, one message on
+    // WebSocket); past writeHighWaterMark deliveries pause until the client catches up.
+    this.writer = new BatchedWriter(stream, {
+      highWaterMark: options.writeHighWaterMark,
+      onDrain: () => this.subscriptions.resumeAll(),
+      onFlush: () => this.heartBeat?.wrote(),
+    });
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.once('end', () => this.inputEnded());
+    stream.once('close', () => this.terminate('connection closed'));
+    stream.on('error', (err: Error) => this.terminate(`connection error: ${err.message}`));
+    this.connectTimer = setTimeout(() => {
+      this.fail(limitError('connectTimeoutMs', `no CONNECT frame within ${options.connectTimeoutMs} ms`));
+    }, options.connectTimeoutMs);
+    this.connectTimer.unref();
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'connected' || this.state === 'authenticating' || this.state === 'awaiting-connect';
+  }
+
+  // ------------------------------------------------------------------ input
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.heartBeat?.read();
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      // A bad frame's `receipt`, when the parser had read it, still earns a receipt-id (STOMP 1.2 §ERROR).
+      this.fail(asClientError(err), err instanceof StompCodecError ? err.frame : undefined);
+    }
+  }
+
+  /**
+   * The client sent its last byte. What it sent is still acted on — frames waiting behind an
+   * authenticating CONNECT included — and what is queued for it is flushed; then the close.
+   */
+  private inputEnded(): void {
+    if (this.state === 'authenticating') this.inputDone = true;
+    else this.closeAfterFlush('client closed the connection');
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.state === 'authenticating') {
+      if (this.pending.length >= MAX_FRAMES_WHILE_AUTHENTICATING) {
+        throw limitError('frames before CONNECTED', 'too many frames sent before CONNECTED');
+      }
+      this.pending.push(frame);
+      return;
+    }
+    if (this.state !== 'connected' && this.state !== 'awaiting-connect') return;
+    this.handle(frame);
+  }
+
+  /** Runs one frame's handler; errors (thrown or rejected) end the connection with an ERROR. */
+  private handle(frame: Frame): void {
+    const handler = handlers.get(frame.command);
+    if (handler === undefined || (handler.since !== undefined && this.state === 'connected' && handler.since > this.version)) {
+      this.fail(protocolError(`unknown command ${JSON.stringify(frame.command.slice(0, 40))}`,
+        'STOMP clients send CONNECT, STOMP, SEND, SUBSCRIBE, UNSUBSCRIBE, ACK, NACK, BEGIN, COMMIT, ABORT or DISCONNECT'), frame);
+      return;
+    }
+    if (this.state === 'awaiting-connect' && !handler.beforeConnect) {
+      this.fail(protocolError(`expected CONNECT or STOMP, got ${frame.command}`, 'a STOMP session starts with a CONNECT frame'), frame);
+      return;
+    }
+    if (this.state === 'connected' && handler.beforeConnect) {
+      this.fail(protocolError('already connected', 'send CONNECT once per connection'), frame);
+      return;
+    }
+    const receipt = header(frame, 'receipt');
+    if (receipt !== undefined && !echoable(receipt, this.version)) {
+      this.fail(protocolError(`the receipt header ${JSON.stringify(receipt)} cannot be sent back in STOMP ${this.version}`,
+        'use receipt ids without line breaks or a trailing carriage return'));
+      return;
+    }
+    // STOMP 1.2 §Header receipt: the RECEIPT goes out once the frame's effect is done — for a
+    // durable SEND or a COMMIT holding one, after the store has it.
+    const answer = handler.sendsOwnReceipt ? undefined : receipt;
+    try {
+      const result = handler.handle(this, frame);
+      if (result instanceof Promise) {
+        result.then(
+          () => { if (answer !== undefined) this.sendReceipt(answer); },
+          (err: unknown) => this.fail(asClientError(err), frame),
+        );
+      } else if (answer !== undefined) this.sendReceipt(answer);
+    } catch (err) {
+      this.fail(asClientError(err), frame);
+    }
+  }
+
+  sendReceipt(receiptId: string): void {
+    if (this.state === 'connected' || this.state === 'authenticating') this.sendFrame('RECEIPT', [['receipt-id', receiptId]]);
+  }
+
+  /**
+   * CONNECT chose `version` and is being authenticated: later frames wait until it is decided. The
+   * parser reads them in that version from the next frame on (escaping, STOMP 1.2 §Value Encoding).
+   */
+  beginAuthentication(version: StompVersion): void {
+    this.state = 'authenticating';
+    this.version = version;
+    this.parser.version = version;
+    clearTimeout(this.connectTimer);
+  }
+
+  /** CONNECTED was sent: the session is open; frames that arrived meanwhile run now, in order. */
+  connected(session: ClientSession, heartBeat: HeartBeat): void {
+    this.session = session;
+    this.heartBeat = heartBeat;
+    this.state = 'connected';
+    heartBeat.start();
+    while (this.pending.length > 0 && this.state === 'connected') this.handle(this.pending.shift()!);
+    if (this.inputDone) this.closeAfterFlush('client closed the connection');
+  }
+
+  /** Runs `action` when `transaction` commits; an ABORT or the close drops it. */
+  onCommit(transaction: string, action: () => void): void {
+    const actions = this.commitActions.get(transaction);
+    if (actions === undefined) this.commitActions.set(transaction, [action]);
+    else actions.push(action);
+  }
+
+  committed(transaction: string): void {
+    const actions = this.commitActions.get(transaction);
+    this.commitActions.delete(transaction);
+    if (actions !== undefined) for (const action of actions) action();
+  }
+
+  aborted(transaction: string): void {
+    this.commitActions.delete(transaction);
+  }
+
+  // ------------------------------------------------------------------ output
+
+  /** Queues bytes; they go out in one write per tick. Returns false when the client is behind. */
+  write(bytes: Buffer | readonly Buffer[]): boolean {
+    if (this.state === 'closed') return false;
+    return this.writer.write(bytes);
+  }
+
+  sendFrame(command: string, headers: ReadonlyArray<readonly [string, string]>, body?: Uint8Array): void {
+    this.write(encodeFrame(command, headers, body, this.version));
+  }
+
+  sendHeartBeat(): void {
+    this.write(HEARTBEAT);
+  }
+
+  flush(): void {
+    this.writer.flush();
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  /**
+   * Ends the connection because of `error`: an ERROR frame (with `receipt-id` when the offending
+   * frame asked for a receipt, STOMP 1.2 §ERROR), flushed, then the close.
+   */
+  fail(error: WharfError, frame?: Pick<Frame, 'headers'>): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const receipt = frame ? header(frame, 'receipt') : undefined;
+    const headers: Array<[string, string]> = [['message', oneLine(error.message)]];
+    if (receipt !== undefined && echoable(receipt, this.version)) headers.push(['receipt-id', receipt]);
+    if (error.details.versions) headers.push(['version', String(error.details.versions)]);
+    headers.push(['content-type', 'text/plain']);
+    const text = `${error.message}${error.hint ? `\n\nhint: ${error.hint}` : ''}\n`;
+    this.logger.debug({ connection: this.info.id, code: error.code, error: error.message }, 'closing a STOMP connection with ERROR');
+    this.sendFrame('ERROR', headers, Buffer.from(text, 'utf8'));
+    this.parser.destroy();
+    this.closeAfterFlush(error.message);
+  }
+
+  /** Flushes what is queued (a RECEIPT, an ERROR), then closes. */
+  closeAfterFlush(reason: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.releaseSession(reason);
+    // A client that never reads its ERROR must not keep the socket forever.
+    this.writer.end(CLOSE_GRACE_MS);
+  }
+
+  /** The transport is gone: release everything at once. */
+  terminate(reason: string): void {
+    if (this.state === 'closed') return;
+    // The client sent everything and went away while its CONNECT was checked: its frames still
+    // run once the session opens (see inputEnded); connected() then closes.
+    if (this.state === 'authenticating' && this.inputDone) return;
+    this.releaseSession(reason);
+    this.state = 'closed';
+    this.stream.destroy();
+  }
+
+  /** Closes the broker session and frees the connection's resources, once. */
+  private releaseSession(reason: string): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.connectTimer);
+    this.heartBeat?.stop();
+    const session = this.session;
+    this.session = undefined;
+    if (session !== undefined && !session.closed) session.close(reason);
+    this.subscriptions.clear();
+    this.onClosed();
+  }
+}
+
+/** Header values cannot hold line breaks in every version; keep the ERROR message on one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
