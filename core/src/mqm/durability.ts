@@ -1,0 +1,314 @@
+/**
+ * The durability service: the one writer to the broker's Store, with group commit.
+ *
+ * Destinations reach it through `QueueContext.durable` (a DurableLog scoped to their name); the
+ * MQM through saveDestination / deleteDestination. Nothing is written at once: every operation
+ * asked for in one turn of the event loop joins the current batch, and the batch is written after
+ * that turn (setImmediate) as ONE store transaction. While a batch is being written the next one
+ * fills up, so under load a batch holds whatever arrived during the previous write: the cost of
+ * a commit (an fsync) is shared by every message of the batch.
+ *
+ * The promises: an append resolves once its batch committed (the receipt may go out), or rejects
+ * with WharfError STORE when the write failed (and then the message is not stored). Every other
+ * operation (acknowledgements, delivery marks, destination records) is kept and retried with the
+ * next batches after a failure, so it resolves late instead of failing: acknowledgements are never
+ * lost while the broker runs, and retries go on by themselves (with a growing delay) until the
+ * store works again.
+ *
+ * `groupCommit: false` (for benchmarks and diagnosis only) writes one transaction per message
+ * instead: the copies of one message (a pubsub's children) stay together, every other operation
+ * gets its own transaction.
+ */
+import type { Logger } from 'pino';
+import { ErrorCodes, WharfError } from '../errors.js';
+import type { Message } from '../spi/message.js';
+import type { DurableLog } from '../spi/queue.js';
+import type { Store, StoreOp, StoredDestination, StoredMessage } from '../spi/store.js';
+
+export interface DurabilityOptions {
+  /** One transaction per batch (default) or per message (benchmarks only). */
+  readonly groupCommit: boolean;
+  /** First delay before a failed batch's leftovers are retried when nothing else comes; doubles up to maxRetryDelayMs. */
+  readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+}
+
+export interface DurabilityStats {
+  /** Transactions committed. */
+  readonly commits: number;
+  /** Operations in those transactions. */
+  readonly operations: number;
+  /** Writes that failed. */
+  readonly failures: number;
+  /** True from a failed write until the next one succeeds. */
+  readonly failing: boolean;
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function noop(): void {}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Shared by many callers, some of which ignore it (delivery marks): never an unhandled rejection.
+  promise.catch(noop);
+  return { promise, resolve, reject };
+}
+
+/** One store transaction to be. */
+interface Unit {
+  readonly ops: StoreOp[];
+  /** Per-message mode: the message whose copies this unit holds. */
+  readonly messageId?: string;
+  /** Settles the unit's appends: rejected when its write fails. */
+  appended?: Deferred;
+  /** Settles its other operations: they are retried after a failure, so this resolves late. */
+  applied?: Deferred;
+}
+
+export class Durability {
+  private units: Unit[] = [];
+  private scheduled = false;
+  private writing: Promise<void> | undefined;
+  private failure: WharfError | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
+  private closing = false;
+  /** Destinations the store has a record of (or will have, once the current batches commit). */
+  private readonly known = new Set<string>();
+  private commits = 0;
+  private operations = 0;
+  private failures = 0;
+
+  constructor(
+    readonly store: Store,
+    private readonly logger: Logger,
+    private readonly options: DurabilityOptions,
+  ) {
+    this.retryDelay = options.retryDelayMs ?? 50;
+  }
+
+  get stats(): DurabilityStats {
+    return { commits: this.commits, operations: this.operations, failures: this.failures, failing: this.failure !== undefined };
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.store.setup();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new WharfError(ErrorCodes.STORE, `the ${this.store.name} store could not be opened: ${reason}`, {
+        cause: err,
+        hint: err instanceof WharfError && err.hint ? err.hint : `fix the ${this.store.name} store's options (path, permissions, free space), or stop the process that holds it`,
+      });
+    }
+  }
+
+  async destinations(): Promise<StoredDestination[]> {
+    const list = await this.store.destinations();
+    for (const d of list) this.known.add(d.name);
+    return list;
+  }
+
+  replay(destination: string): AsyncIterable<StoredMessage> {
+    return this.store.replay(destination);
+  }
+
+  /** The DurableLog a destination of `type` named `name` gets in its QueueContext. */
+  logFor(name: string, type: string): DurableLog {
+    return {
+      append: (message) => this.append(name, type, message),
+      remove: (id) => this.apply({ op: 'remove', destination: name, id }),
+      delivered: (id) => void this.apply({ op: 'delivered', destination: name, id }),
+      purge: () => this.apply({ op: 'purge', destination: name }),
+    };
+  }
+
+  /** Keeps a destination record (created by command, a pubsub's children changed). */
+  saveDestination(destination: StoredDestination): void {
+    this.known.add(destination.name);
+    void this.apply({ op: 'save-destination', destination });
+  }
+
+  /** Forgets a destination and its messages, if the store knows it. */
+  deleteDestination(name: string): void {
+    if (!this.known.delete(name)) return;
+    void this.apply({ op: 'delete-destination', name });
+  }
+
+  /** Writes what is pending, then closes the store. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.writing) await this.writing;
+    if (this.units.length > 0) await this.flush();
+    if (this.units.length > 0) {
+      const lost = this.units.reduce((n, u) => n + u.ops.length, 0);
+      const error = new WharfError(ErrorCodes.STORE, `the store was closed with ${lost} operations unwritten`, {
+        cause: this.failure,
+        hint: 'acknowledged messages among them come back after the restart; check the store (disk space, permissions)',
+      });
+      this.logger.error({ err: this.failure, operations: lost }, 'store closed with unwritten acknowledgements or records: those messages will be redelivered after the restart');
+      for (const unit of this.units) {
+        unit.appended?.reject(error);
+        unit.applied?.reject(error);
+      }
+      this.units = [];
+    }
+    await this.store.close();
+  }
+
+  // ------------------------------------------------------------------ batching
+
+  private append(destination: string, type: string, message: Message): Promise<void> {
+    if (this.closing) {
+      return Promise.reject(new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down: the message was not stored', {
+        hint: 'send it again once the broker is back',
+      }));
+    }
+    const unit = this.unitForAppend(message.id);
+    if (!this.known.has(destination)) {
+      // The first durable message of a destination brings its record along, in the same transaction.
+      this.known.add(destination);
+      unit.ops.push({ op: 'save-destination', destination: { name: destination, type } });
+      unit.applied ??= deferred();
+    }
+    unit.ops.push({ op: 'append', destination, message });
+    unit.appended ??= deferred();
+    this.schedule();
+    return unit.appended.promise;
+  }
+
+  private apply(op: StoreOp): Promise<void> {
+    const unit = this.options.groupCommit ? this.currentUnit() : this.newUnit();
+    unit.ops.push(op);
+    unit.applied ??= deferred();
+    this.schedule();
+    return unit.applied.promise;
+  }
+
+  private currentUnit(): Unit {
+    return this.units[this.units.length - 1] ?? this.newUnit();
+  }
+
+  private newUnit(messageId?: string): Unit {
+    const unit: Unit = messageId === undefined ? { ops: [] } : { ops: [], messageId };
+    this.units.push(unit);
+    return unit;
+  }
+
+  private unitForAppend(messageId: string): Unit {
+    if (this.options.groupCommit) return this.currentUnit();
+    const last = this.units[this.units.length - 1];
+    return last !== undefined && last.messageId === messageId ? last : this.newUnit(messageId);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing !== undefined) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.writing !== undefined || this.units.length === 0) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const units = this.units;
+    this.units = [];
+    this.writing = this.writeUnits(units);
+    try {
+      await this.writing;
+    } finally {
+      this.writing = undefined;
+    }
+    if (this.units.length === 0 || this.closing) return;
+    if (this.failure === undefined) this.schedule();
+    else if (this.units.some((u) => u.appended !== undefined)) this.schedule(); // new messages: try now
+    else this.scheduleRetry();
+  }
+
+  private async writeUnits(units: Unit[]): Promise<void> {
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i]!;
+      try {
+        await this.store.write(unit.ops);
+      } catch (err) {
+        // This unit and every later one of the flush fail together, so that their leftovers are
+        // retried in their original order, ahead of anything asked for since.
+        this.failed(err, units.slice(i));
+        return;
+      }
+      this.commits++;
+      this.operations += unit.ops.length;
+      unit.appended?.resolve();
+      unit.applied?.resolve();
+      if (this.failure !== undefined) {
+        this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
+        this.failure = undefined;
+        this.retryDelay = this.options.retryDelayMs ?? 50;
+      }
+    }
+  }
+
+  private failed(err: unknown, units: Unit[]): void {
+    this.failures++;
+    const reason = err instanceof Error ? err.message : String(err);
+    const error = new WharfError(ErrorCodes.STORE, `the store could not write the message: ${reason}`, {
+      cause: err,
+      hint: 'the message was not accepted: send it again later; the broker retries the store by itself (check disk space and the store\'s log)',
+    });
+    if (this.failure === undefined) {
+      this.logger.error({ err, store: this.store.name }, 'the store failed: durable messages are refused until it works again (other traffic goes on)');
+    } else {
+      this.logger.debug({ err: reason }, 'the store still fails');
+    }
+    this.failure = error;
+    const carried: Unit[] = [];
+    for (const unit of units) {
+      unit.appended?.reject(error);
+      const rest = unit.ops.filter((op) => op.op !== 'append');
+      if (rest.length === 0) {
+        unit.applied?.resolve(); // nothing of it remains to write
+        continue;
+      }
+      const carry: Unit = { ops: rest, applied: deferred() };
+      if (unit.applied) carry.applied!.promise.then(unit.applied.resolve, unit.applied.reject);
+      carried.push(carry);
+    }
+    // Ahead of what was asked for while this batch was being written.
+    this.units = this.options.groupCommit && carried.length > 0
+      ? [mergeUnits(carried), ...this.units]
+      : [...carried, ...this.units];
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closing) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs ?? 2000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+function mergeUnits(units: Unit[]): Unit {
+  if (units.length === 1) return units[0]!;
+  const merged: Unit = { ops: units.flatMap((u) => u.ops), applied: deferred() };
+  for (const u of units) merged.applied!.promise.then(u.applied!.resolve, u.applied!.reject);
+  return merged;
+}

@@ -1,0 +1,398 @@
+/**
+ * The conformance suite every durable store passes, first-party or not: append and replay in
+ * order with every field intact, delivery counts, remove on ack, reopen after close (a restart),
+ * batches spanning destinations (a pubsub's copies), batches applied in order and atomically (a
+ * failure half way leaves nothing), purge (empty), destination records and their deletion, and,
+ * for stores that outlive the process, a kill -9 in the middle of writing.
+ *
+ *   describeStore('sqlite', {
+ *     create: (dir) => new SqliteStore({ path: join(dir, 'wharf.db') }),
+ *     childModule: fileURLToPath(new URL('./child-store.js', import.meta.url)),
+ *   });
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, it } from 'mocha';
+import { expect } from 'chai';
+import type { Message, Store, StoreOp, StoredMessage } from '@wharf/core';
+
+export interface StoreSuiteOptions {
+  /**
+   * A store kept in `dir` (a fresh temporary folder per test). Called again with the same folder
+   * after close() to reopen it: that is a restart, and what was written must be there.
+   */
+  create(dir: string): Store | Promise<Store>;
+  /**
+   * A module (a path) exporting `createStore(dir)`, which does what `create` does, for the crash
+   * test: a child process writes batches and is killed with SIGKILL in the middle, then the store
+   * is reopened here. Leave it out for stores that live inside the process (memory).
+   */
+  readonly childModule?: string;
+  /** Rounds of kill -9 in the crash test (default 3). */
+  readonly crashRounds?: number;
+}
+
+let counter = 0;
+
+/** A message for store tests; `n` makes the id and body unique. */
+export function storeMessage(n: number | string, extra: Partial<Message> = {}): Message {
+  const number = Number.parseInt(String(n), 10);
+  return {
+    id: `msg-${n}`,
+    destination: '/queue/origin',
+    headers: { 'content-type': 'text/plain', n: String(n) },
+    body: Buffer.from(`body-${n}`),
+    persistent: true,
+    timestamp: 1_700_000_000_000 + (Number.isNaN(number) ? 0 : number),
+    ...extra,
+  };
+}
+
+/** Collects a replay into an array. */
+export async function replayAll(store: Store, destination: string): Promise<StoredMessage[]> {
+  const all: StoredMessage[] = [];
+  for await (const stored of store.replay(destination)) all.push(stored);
+  return all;
+}
+
+const append = (destination: string, message: Message): StoreOp => ({ op: 'append', destination, message });
+const ids = (list: readonly StoredMessage[]): string[] => list.map((s) => s.message.id);
+
+/** Registers a mocha `describe` block that checks a store against the Store contract. */
+export function describeStore(name: string, options: StoreSuiteOptions): void {
+  describe(`store conformance: ${name}`, () => {
+    let dir: string;
+    let opened: Store[] = [];
+
+    const open = async (): Promise<Store> => {
+      const store = await options.create(dir);
+      await store.setup();
+      opened.push(store);
+      return store;
+    };
+    /** Closes the store and opens it again from the same folder. */
+    const reopen = async (store: Store): Promise<Store> => {
+      await store.close();
+      opened = opened.filter((s) => s !== store);
+      return open();
+    };
+
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), `wharf-store-${process.pid}-${++counter}-`));
+      opened = [];
+    });
+
+    afterEach(async () => {
+      for (const store of opened) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('starts empty', async () => {
+      const store = await open();
+      expect(await store.destinations()).to.deep.equal([]);
+      expect(await replayAll(store, '/queue/none')).to.deep.equal([]);
+      await store.write([]);
+    });
+
+    it('replays the messages of a destination in append order, every field intact', async () => {
+      const store = await open();
+      const binary = Buffer.from([0, 1, 2, 255, 0, 10, 13]);
+      const first = storeMessage(1, { headers: { 'content-type': 'application/octet-stream', 'x-ü': 'wert:\n' }, body: binary, persistent: false });
+      await store.write([append('/queue/a', first), append('/queue/a', storeMessage(2))]);
+      await store.write([append('/queue/a', storeMessage(3))]);
+      const replayed = await replayAll(store, '/queue/a');
+      expect(ids(replayed)).to.deep.equal(['msg-1', 'msg-2', 'msg-3']);
+      const got = replayed[0]!;
+      expect(got.deliveryCount).to.equal(0);
+      expect(got.message.id).to.equal(first.id);
+      expect(got.message.destination, 'the destination the sender named').to.equal('/queue/origin');
+      expect(got.message.headers).to.deep.equal(first.headers);
+      expect(Buffer.from(got.message.body).equals(binary), 'the body bytes are intact').to.equal(true);
+      expect(got.message.persistent).to.equal(false);
+      expect(got.message.timestamp).to.equal(first.timestamp);
+      expect(await replayAll(store, '/queue/b'), 'other destinations hold nothing').to.deep.equal([]);
+    });
+
+    it('keeps messages, delivery counts and destination records across close and reopen', async () => {
+      let store = await open();
+      await store.write([
+        { op: 'save-destination', destination: { name: '/queue/a', type: 'queue' } },
+        append('/queue/a', storeMessage(1)), append('/queue/a', storeMessage(2)), append('/queue/a', storeMessage(3)),
+      ]);
+      await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-2' }]);
+      await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-2' }, { op: 'delivered', destination: '/queue/a', id: 'msg-3' }]);
+      store = await reopen(store);
+      const replayed = await replayAll(store, '/queue/a');
+      expect(ids(replayed)).to.deep.equal(['msg-1', 'msg-2', 'msg-3']);
+      expect(replayed.map((s) => s.deliveryCount)).to.deep.equal([0, 2, 1]);
+      expect(await store.destinations()).to.deep.equal([{ name: '/queue/a', type: 'queue' }]);
+    });
+
+    it('forgets removed (acknowledged) messages, also after a reopen; unknown ids are ignored', async () => {
+      let store = await open();
+      await store.write([1, 2, 3, 4].map((n) => append('/queue/a', storeMessage(n))));
+      await store.write([
+        { op: 'remove', destination: '/queue/a', id: 'msg-2' },
+        { op: 'remove', destination: '/queue/a', id: 'msg-4' },
+        { op: 'remove', destination: '/queue/a', id: 'never-there' },
+        { op: 'remove', destination: '/queue/elsewhere', id: 'msg-1' },
+        { op: 'delivered', destination: '/queue/a', id: 'never-there' },
+      ]);
+      expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-1', 'msg-3']);
+      store = await reopen(store);
+      expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-1', 'msg-3']);
+    });
+
+    it('keeps each destination in append order across interleaved batches', async () => {
+      let store = await open();
+      const expected: Record<string, string[]> = { '/queue/a': [], '/queue/b': [], '/queue/c': [] };
+      const names = Object.keys(expected);
+      for (let batch = 0; batch < 20; batch++) {
+        const ops: StoreOp[] = [];
+        for (let i = 0; i < 15; i++) {
+          const destination = names[(batch * 7 + i * 3) % names.length]!;
+          const n = batch * 100 + i;
+          ops.push(append(destination, storeMessage(n)));
+          expected[destination]!.push(`msg-${n}`);
+        }
+        await store.write(ops);
+      }
+      store = await reopen(store);
+      for (const destination of names) expect(ids(await replayAll(store, destination)), destination).to.deep.equal(expected[destination]);
+    });
+
+    it('writes one message into several destinations in one batch (a pubsub\'s copies), each on its own', async () => {
+      let store = await open();
+      const message = storeMessage(7, { destination: '/pubsub/orders' });
+      await store.write([append('/queue/billing', message), append('/queue/shipping', message), append('/queue/audit', message)]);
+      store = await reopen(store);
+      for (const child of ['/queue/billing', '/queue/shipping', '/queue/audit']) {
+        const replayed = await replayAll(store, child);
+        expect(ids(replayed), child).to.deep.equal(['msg-7']);
+        expect(replayed[0]!.message.destination).to.equal('/pubsub/orders');
+      }
+      // Acknowledged in one child, it stays in the others.
+      await store.write([{ op: 'remove', destination: '/queue/shipping', id: 'msg-7' }]);
+      expect(await replayAll(store, '/queue/shipping')).to.have.length(0);
+      expect(await replayAll(store, '/queue/billing')).to.have.length(1);
+    });
+
+    it('ignores an append of an id the destination already holds', async () => {
+      const store = await open();
+      await store.write([append('/queue/a', storeMessage(1)), append('/queue/a', storeMessage(2))]);
+      await store.write([append('/queue/a', storeMessage(1, { body: Buffer.from('other') }))]);
+      const replayed = await replayAll(store, '/queue/a');
+      expect(ids(replayed)).to.deep.equal(['msg-1', 'msg-2']);
+      expect(Buffer.from(replayed[0]!.message.body).toString()).to.equal('body-1');
+    });
+
+    it('applies the operations of a batch in order', async () => {
+      let store = await open();
+      await store.write([
+        append('/queue/a', storeMessage(1)),
+        { op: 'remove', destination: '/queue/a', id: 'msg-1' },
+        { op: 'save-destination', destination: { name: '/queue/b', type: 'queue' } },
+        append('/queue/b', storeMessage(2)),
+        { op: 'delete-destination', name: '/queue/b' },
+        { op: 'save-destination', destination: { name: '/queue/b', type: 'queue' } },
+        append('/queue/b', storeMessage(3)),
+        { op: 'delivered', destination: '/queue/b', id: 'msg-3' },
+      ]);
+      store = await reopen(store);
+      expect(await replayAll(store, '/queue/a')).to.deep.equal([]);
+      const b = await replayAll(store, '/queue/b');
+      expect(ids(b)).to.deep.equal(['msg-3']);
+      expect(b[0]!.deliveryCount).to.equal(1);
+      expect(await store.destinations()).to.deep.equal([{ name: '/queue/b', type: 'queue' }]);
+    });
+
+    it('empties one destination with purge and keeps its record and the other destinations', async () => {
+      let store = await open();
+      await store.write([
+        { op: 'save-destination', destination: { name: '/queue/a', type: 'queue' } },
+        append('/queue/a', storeMessage(1)), append('/queue/a', storeMessage(2)), append('/queue/b', storeMessage(3)),
+      ]);
+      await store.write([{ op: 'purge', destination: '/queue/a' }]);
+      await store.write([append('/queue/a', storeMessage(4))]);
+      store = await reopen(store);
+      expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-4']);
+      expect(ids(await replayAll(store, '/queue/b'))).to.deep.equal(['msg-3']);
+      expect((await store.destinations()).map((d) => d.name)).to.deep.equal(['/queue/a']);
+    });
+
+    it('keeps destination records in the order first saved, replaces them, and deletes them with their messages', async () => {
+      let store = await open();
+      await store.write([
+        { op: 'save-destination', destination: { name: '/pubsub/p', type: 'pubsub', children: ['/queue/x'] } },
+        { op: 'save-destination', destination: { name: '/queue/x', type: 'queue' } },
+        { op: 'save-destination', destination: { name: '/queue/y', type: 'queue' } },
+        append('/queue/y', storeMessage(1)),
+      ]);
+      await store.write([{ op: 'save-destination', destination: { name: '/pubsub/p', type: 'pubsub', children: ['/queue/x', '/queue/z'] } }]);
+      await store.write([{ op: 'delete-destination', name: '/queue/y' }, { op: 'delete-destination', name: '/queue/never' }]);
+      store = await reopen(store);
+      expect(await store.destinations()).to.deep.equal([
+        { name: '/pubsub/p', type: 'pubsub', children: ['/queue/x', '/queue/z'] },
+        { name: '/queue/x', type: 'queue' },
+      ]);
+      expect(await replayAll(store, '/queue/y'), 'a deleted destination\'s messages are gone').to.deep.equal([]);
+      await store.write([{ op: 'save-destination', destination: { name: '/queue/y', type: 'queue' } }]);
+      expect((await store.destinations()).map((d) => d.name)).to.deep.equal(['/pubsub/p', '/queue/x', '/queue/y']);
+    });
+
+    it('leaves nothing of a batch that fails half way, and keeps working afterwards', async () => {
+      let store = await open();
+      await store.write([append('/queue/a', storeMessage(0)), { op: 'save-destination', destination: { name: '/queue/a', type: 'queue' } }]);
+      const ops: StoreOp[] = [];
+      for (let i = 1; i <= 200; i++) {
+        const message = storeMessage(i);
+        // The 150th message cannot be read: as if the process failed while writing it.
+        ops.push(append(i % 2 === 0 ? '/queue/a' : '/queue/b', i === 150 ? poisoned(message) : message));
+        if (i === 100) ops.push({ op: 'remove', destination: '/queue/a', id: 'msg-0' }, { op: 'delete-destination', name: '/queue/a' });
+      }
+      let failed = false;
+      try {
+        await store.write(ops);
+      } catch {
+        failed = true;
+      }
+      expect(failed, 'write() rejects').to.equal(true);
+      expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-0']);
+      expect(await replayAll(store, '/queue/b')).to.deep.equal([]);
+      expect((await store.destinations()).map((d) => d.name)).to.deep.equal(['/queue/a']);
+      await store.write([append('/queue/b', storeMessage(201))]);
+      store = await reopen(store);
+      expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-0']);
+      expect(ids(await replayAll(store, '/queue/b'))).to.deep.equal(['msg-201']);
+    });
+
+    it('writes and replays a large batch in order', async () => {
+      let store = await open();
+      const body = Buffer.alloc(1024, 'x');
+      const ops = Array.from({ length: 5000 }, (_, i) => append('/queue/big', storeMessage(i, { body })));
+      await store.write(ops);
+      store = await reopen(store);
+      const replayed = await replayAll(store, '/queue/big');
+      expect(replayed).to.have.length(5000);
+      expect(replayed.every((s, i) => s.message.id === `msg-${i}`), 'in order').to.equal(true);
+      expect(replayed[4999]!.message.body.byteLength).to.equal(1024);
+    });
+
+    if (options.childModule !== undefined) {
+      const childModule = options.childModule;
+      it('keeps every committed batch and no part of the one being written when the process is killed (kill -9)', async function () {
+        this.timeout(60_000);
+        const rounds = options.crashRounds ?? 3;
+        let committedSoFar = -1;
+        for (let round = 0; round < rounds; round++) {
+          const reported = await runAndKill(childModule, dir, round);
+          const store = await open();
+          const a = await replayAll(store, '/queue/a');
+          const b = await replayAll(store, '/queue/b');
+          await store.close();
+          opened = opened.filter((s) => s !== store);
+          // Every batch is all there or not at all, in both destinations, and the batches that are
+          // there are the first ones, in order.
+          const batchesA = batchesOf(a);
+          const batchesB = batchesOf(b);
+          expect(batchesA, `round ${round}: both destinations hold the same batches`).to.deep.equal(batchesB);
+          for (const [batch, count] of batchesA) expect(count, `round ${round}: batch ${batch} is whole`).to.equal(CRASH_BATCH / 2);
+          const present = [...batchesA.keys()];
+          expect(present, `round ${round}: batches in order, none missing`).to.deep.equal(present.map((_, i) => i));
+          const last = present.length - 1;
+          expect(last, `round ${round}: every batch reported committed is there`).to.be.at.least(reported);
+          expect(last, `round ${round}: nothing committed earlier was lost`).to.be.at.least(committedSoFar);
+          committedSoFar = last;
+        }
+        expect(committedSoFar, 'the child committed something').to.be.at.least(0);
+      });
+    }
+  });
+}
+
+/** Messages per batch in the crash test, half to each of two destinations. */
+const CRASH_BATCH = 400;
+
+/** A message whose body cannot be read: a store reading it throws in the middle of the batch. */
+function poisoned(message: Message): Message {
+  return Object.defineProperty({ ...message }, 'body', {
+    enumerable: true,
+    get(): Uint8Array {
+      throw new Error('cannot read this message (a fault injected by the store conformance suite)');
+    },
+  });
+}
+
+/** Batch number -> number of messages, from ids `b<batch>-<i>`, in replay order. */
+function batchesOf(list: readonly StoredMessage[]): Map<number, number> {
+  const batches = new Map<number, number>();
+  for (const s of list) {
+    const batch = Number(/^b(\d+)-/.exec(s.message.id)?.[1] ?? Number.NaN);
+    batches.set(batch, (batches.get(batch) ?? 0) + 1);
+  }
+  return batches;
+}
+
+/**
+ * Starts a child that opens the store in `dir` and writes batches numbered on from what is there,
+ * printing each one committed; kills it with SIGKILL at a random moment after a few commits.
+ * Returns the highest batch number it reported committed (-1 if none).
+ */
+function runAndKill(childModule: string, dir: string, round: number): Promise<number> {
+  const script = `
+    const { createStore } = await import(${JSON.stringify(pathToFileURL(childModule).href)});
+    const store = await createStore(${JSON.stringify(dir)});
+    await store.setup();
+    let next = 0;
+    for await (const s of store.replay('/queue/a')) next = Math.max(next, Number(/^b(\\d+)-/.exec(s.message.id)[1]) + 1);
+    const body = Buffer.alloc(512, 'c');
+    process.stdout.write('ready\\n');
+    for (let batch = next; ; batch++) {
+      const ops = [];
+      for (let i = 0; i < ${CRASH_BATCH}; i++) {
+        const message = { id: 'b' + batch + '-' + i, destination: '/pubsub/crash', headers: { i: String(i) }, body, persistent: true, timestamp: Date.now() };
+        ops.push({ op: 'append', destination: i % 2 === 0 ? '/queue/a' : '/queue/b', message });
+      }
+      await store.write(ops);
+      process.stdout.write('committed ' + batch + '\\n');
+    }
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let reported = -1;
+    let commits = 0;
+    let stderr = '';
+    let killTimer: NodeJS.Timeout | undefined;
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const match = /^committed (\d+)$/.exec(line);
+        if (match === null) continue;
+        reported = Number(match[1]);
+        if (++commits === 2 && killTimer === undefined) {
+          // A random moment within the next writes (different in each round).
+          const delay = 5 + Math.floor(Math.random() * 60) + round * 7;
+          killTimer = setTimeout(() => child.kill('SIGKILL'), delay);
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      clearTimeout(killTimer);
+      if (signal !== 'SIGKILL') reject(new Error(`the writer exited on its own (code ${code}): ${stderr}`));
+      else resolve(reported);
+    });
+  });
+}
