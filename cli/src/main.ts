@@ -1,15 +1,21 @@
 /** The `wharf` command line, parsed by commander. Returns the exit code. */
 import { Command, CommanderError } from 'commander';
 import { CORE_VERSION } from '@wharf/core';
+import { aclExplain, type AclExplainOptions } from './commands/acl-explain.js';
 import { configCheck } from './commands/config-check.js';
 import { routesExplain } from './commands/routes-explain.js';
 import { start } from './commands/start.js';
+import { usersAdd, usersRemove, type UsersOptions } from './commands/users.js';
 import { describeFailure } from './output.js';
 
 export interface Io {
   out(line: string): void;
   err(line: string): void;
 }
+
+/** `--group a --group b,c` → [a, b, c]: repeatable, so a positional argument after it is never taken for a group. */
+const collectGroups = (value: string, previous: string[] = []): string[] =>
+  [...previous, ...value.split(',').map((g) => g.trim()).filter(Boolean)];
 
 const processIo: Io = {
   out: (line) => void process.stdout.write(`${line}\n`),
@@ -41,6 +47,33 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<name>', 'a destination name, e.g. /queue/orders')
     .option(...configOption)
     .action(async (name: string, opts: { config?: string }) => setCode(await routesExplain(name, opts, io.out)));
+
+  // Security (docs/security.md). The users file and the ACL rules are found in the config's
+  // security plugins unless --file names one.
+  const users = program.command('users').description('edit the users file of @wharf/security-users (a running broker re-reads it)');
+  users.command('add')
+    .description('add a user, or change its password and groups; asks for the password (or reads it from stdin)')
+    .argument('<name>', 'the user name')
+    .option('-g, --group <group>', 'a group of the user (repeat, or separate with commas)', collectGroups)
+    .option('-f, --file <file>', 'the users file (default: the one the config names)')
+    .option(...configOption)
+    .action(async (name: string, opts: UsersOptions) => setCode(await usersAdd(name, opts, process.stdin, process.stderr, io.out, io.err)));
+  users.command('remove')
+    .description('remove a user')
+    .argument('<name>', 'the user name')
+    .option('-f, --file <file>', 'the users file (default: the one the config names)')
+    .option(...configOption)
+    .action(async (name: string, opts: UsersOptions) => setCode(await usersRemove(name, opts, io.out, io.err)));
+
+  const acl = program.command('acl').description('inspect the rules of @wharf/security-acl');
+  acl.command('explain')
+    .description('print the rights a user has on DESTINATION and the rules that gave them (exit 1: no right)')
+    .argument('<destination>', 'a destination name, e.g. /queue/orders')
+    .requiredOption('-u, --user <name>', 'the user name ("anonymous" for clients without credentials)')
+    .option('-g, --group <group>', 'a group of the user (repeat, or separate with commas)', collectGroups)
+    .option('-f, --file <file>', 'a rules file to read instead of the config')
+    .option(...configOption)
+    .action(async (destination: string, opts: AclExplainOptions) => setCode(await aclExplain(destination, opts, io.out)));
   return program;
 }
 

@@ -1,7 +1,7 @@
 /** The `wharf` command as a user runs it: a child process, its output and its exit code. */
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +82,11 @@ describe('wharf CLI', function () {
     expect(stderr).to.contain('unknown command');
   });
 
-  it('start logs that it is ready and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, [bin, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('start logs its listeners and stops cleanly on SIGINT', async () => {
+    // The shipped config with ephemeral ports, so the test never collides with a running broker.
+    const shipped = await readFile(fileURLToPath(new URL('../../../config/wharf.config.yaml', import.meta.url)), 'utf8');
+    await writeFile(join(dir, 'ephemeral.yaml'), shipped.replace(/port: \d+/g, 'port: 0'));
+    const child = spawn(process.execPath, [bin, 'start', '--config', 'ephemeral.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -96,6 +99,7 @@ describe('wharf CLI', function () {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).to.equal(0);
+    expect(out).to.match(/stomp\+tcp:\/\/127\.0\.0\.1:\d+/).and.match(/stomp\+ws:\/\/127\.0\.0\.1:\d+\/ws/);
     expect(out).to.contain('broker stopped');
   });
 });

@@ -197,6 +197,26 @@ export const brokerConfigSchema: JsonSchema = {
       },
       additionalProperties: false,
     },
+    store: {
+      type: 'object',
+      default: {},
+      description:
+        'where durable messages (persistent:true, or a destination with durable: true) are kept: { use: <store name> } ' +
+        'names a loaded store plugin; with no store plugin they are kept in memory only and lost on restart (docs/durability.md)',
+      properties: {
+        use: {
+          type: 'string',
+          minLength: 1,
+          description: 'the store, by the name its plugin gives it: sqlite (plugin @wharf/store-sqlite) or memory (@wharf/store-memory); unset: the only store plugin loaded',
+        },
+        groupCommit: {
+          type: 'boolean',
+          default: true,
+          description: 'write the durable messages of one turn of the event loop in one transaction (true); false writes one transaction per message, for benchmarks only',
+        },
+      },
+      additionalProperties: false,
+    },
     limits: {
       type: 'object',
       default: {},

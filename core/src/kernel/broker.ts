@@ -1,7 +1,8 @@
 /**
  * The broker's lifecycle. create(): validate the config, load every plugin (failing fast), let each
  * register into this broker's own child container, check cross-references and plugin options.
- * start(): plugin start hooks, configured pubsubs, then listeners last. stop(): the reverse.
+ * start(): plugin start hooks, the safe-exposure check, configured pubsubs, then listeners last.
+ * stop(): the reverse.
  * Each Broker has its own container, so two brokers in one process share nothing.
  */
 import 'reflect-metadata';
@@ -11,17 +12,20 @@ import type { Logger } from 'pino';
 import { ErrorCodes, WharfError, toWharfError } from '../errors.js';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { checkAgainstSchema, validateConfig } from '../config/validate.js';
+import { Durability } from '../mqm/durability.js';
 import { MessageQueueManager } from '../mqm/message-queue-manager.js';
 import { SecurityGate } from '../mqm/security-gate.js';
 import { Router } from '../routing/router.js';
 import type { BrokerConfig, ConfigSource } from '../spi/config.js';
+import type { Store } from '../spi/store.js';
 import { Tokens } from '../spi/tokens.js';
 import { CORE_VERSION } from '../version.js';
 import { entryLocation, loadPlugins, type LoadedPlugin } from './loader.js';
 import { createLogger } from './logger.js';
 import { createPluginContext, type LifecycleHooks } from './plugin-context.js';
-import { checkReferences } from './references.js';
+import { checkReferences, chooseStore } from './references.js';
 import { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
+import { assertSafeExposure } from './safety.js';
 import { openSocketListener, type OpenListener } from './transports.js';
 import { openWebSocketListener } from './websocket.js';
 
@@ -45,7 +49,11 @@ export class Broker {
   readonly queueTypes: QueueTypeRegistry;
   readonly protocols: ProtocolRegistry;
   readonly stores: StoreRegistry;
+  /** The durable store's writer (group commit); undefined when no store is configured. */
+  readonly durability: Durability | undefined;
+  private storeOpen = false;
   private readonly hooks: LifecycleHooks;
+  private readonly security: SecurityGate;
   private readonly configDir: string;
   private readonly source: ConfigSource | undefined;
   private openListeners: OpenListener[] = [];
@@ -56,7 +64,7 @@ export class Broker {
   private constructor(init: {
     config: BrokerConfig; container: DependencyContainer; logger: Logger; plugins: LoadedPlugin[];
     hooks: LifecycleHooks; configDir: string; source: ConfigSource | undefined; queueTypes: QueueTypeRegistry; protocols: ProtocolRegistry;
-    stores: StoreRegistry; security: SecurityRegistry;
+    stores: StoreRegistry; security: SecurityRegistry; store: Store | undefined;
   }) {
     this.config = init.config;
     this.container = init.container;
@@ -69,13 +77,18 @@ export class Broker {
     this.protocols = init.protocols;
     this.stores = init.stores;
     this.router = new Router(init.config.routing);
+    this.durability = init.store
+      ? new Durability(init.store, init.logger.child({ component: 'store', store: init.store.name }), { groupCommit: init.config.store.groupCommit })
+      : undefined;
+    this.security = new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' }));
     this.mqm = new MessageQueueManager({
       router: this.router,
       queueTypes: init.queueTypes.types,
-      security: new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' })),
+      security: this.security,
       logger: init.logger.child({ component: 'mqm' }),
       limits: init.config.limits,
       version: CORE_VERSION,
+      ...(this.durability ? { durability: this.durability } : {}),
     });
   }
 
@@ -125,9 +138,10 @@ export class Broker {
         'check the constructors of the classes the plugins register (their @inject tokens must be registered)');
     }
     const checked = checkReferences(config, queueTypes.types, protocols.adapters);
-    if (checked.issues.length > 0) throw new ConfigError(checked.issues, source);
+    const chosen = chooseStore(config, stores.stores);
+    if (checked.issues.length + chosen.issues.length > 0) throw new ConfigError([...checked.issues, ...chosen.issues], source);
 
-    return new Broker({ config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security });
+    return new Broker({ config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security, store: chosen.store });
   }
 
   get running(): boolean {
@@ -150,6 +164,9 @@ export class Broker {
           throw pluginFailure(err, plugin, 'start');
         }
       }
+      // After the start hooks (security plugins load their files there), before any port opens.
+      await assertSafeExposure(this.config, this.security);
+      await this.openStore();
       this.createConfiguredPubsubs();
       await this.openAllListeners();
       this.state = 'running';
@@ -170,12 +187,40 @@ export class Broker {
   private createConfiguredPubsubs(): void {
     for (const [name, { children }] of Object.entries(this.config.pubsub)) {
       try {
-        this.mqm.createDestination(name);
-        for (const child of children) this.mqm.addChild(name, child);
+        // Made from the config at every start: not recorded in the store (children added later by command are).
+        this.mqm.unrecorded(() => {
+          this.mqm.createDestination(name);
+          for (const child of children) this.mqm.addChild(name, child);
+        });
       } catch (err) {
         const wharf = toWharfError(err, ErrorCodes.CONFIG, `pubsub ${name} could not be set up`);
         throw new ConfigError([{ path: ['pubsub', name], message: wharf.message, hint: wharf.hint }], this.source);
       }
+    }
+  }
+
+  /** Opens the durable store and recreates what it kept, before any listener opens. */
+  private async openStore(): Promise<void> {
+    const durability = this.durability;
+    if (durability === undefined) {
+      this.logger.warn('no durable store configured: persistent messages are kept in memory only and are lost on restart (docs/durability.md)');
+      return;
+    }
+    await durability.open();
+    this.storeOpen = true;
+    const restored = await this.mqm.restore();
+    this.logger.info({
+      store: durability.store.name, groupCommit: this.config.store.groupCommit, ...restored,
+    }, `durable store ${durability.store.name} open: restored ${restored.destinations} destinations and ${restored.messages} messages`);
+  }
+
+  private async closeStore(): Promise<void> {
+    if (!this.storeOpen || this.durability === undefined) return;
+    this.storeOpen = false;
+    try {
+      await this.durability.close();
+    } catch (err) {
+      this.logger.error({ err, store: this.durability.store.name }, 'the store failed to close');
     }
   }
 
@@ -205,6 +250,7 @@ export class Broker {
     await Promise.all(this.openListeners.map((l) => l.close()));
     this.openListeners = [];
     await this.mqm.close();
+    await this.closeStore();
     for (const { plugin, hook } of [...this.hooks.stop].reverse()) {
       try {
         await hook();

@@ -9,6 +9,7 @@ import { checkAgainstSchema } from '../config/validate.js';
 import type { BrokerConfig } from '../spi/config.js';
 import type { ProtocolAdapter } from '../spi/protocol.js';
 import type { QueueType } from '../spi/queue.js';
+import type { Store } from '../spi/store.js';
 import { REJECT } from '../routing/router.js';
 
 function unknownName(kind: string, name: string, known: readonly string[], path: ConfigIssue['path'], extra = ''): ConfigIssue {
@@ -87,4 +88,35 @@ export function checkReferences(
     }
   });
   return { issues, config: { ...config, routing: { ...config.routing, rules }, listeners } };
+}
+
+/**
+ * The store the broker uses: the one `store.use` names, else the only store plugin loaded, else
+ * none (durable messages in memory only). Problems are returned as issues.
+ */
+export function chooseStore(config: BrokerConfig, stores: ReadonlyMap<string, Store>): { store: Store | undefined; issues: ConfigIssue[] } {
+  const names = [...stores.keys()];
+  const use = config.store.use;
+  if (use !== undefined) {
+    const store = stores.get(use);
+    if (store !== undefined) return { store, issues: [] };
+    const issue = unknownName('store', use, names, ['store', 'use']);
+    const suggestion = names.length > 0 ? closest(use, names) : undefined;
+    return {
+      store: undefined,
+      issues: [{
+        ...issue,
+        hint: suggestion !== undefined
+          ? `did you mean "${suggestion}"? Otherwise add the plugin that provides the store "${use}" to plugins`
+          : `add a store plugin to plugins, e.g. { use: "@wharf/store-sqlite", options: { path: ./data/wharf.db } }`,
+      }],
+    };
+  }
+  if (names.length > 1) {
+    return {
+      store: undefined,
+      issues: [{ path: ['store'], message: `several store plugins are loaded (${names.join(', ')})`, expected: 'store.use naming one of them', hint: `add store: { use: ${names[0]} } (or remove the other store plugins)` }],
+    };
+  }
+  return { store: names.length === 1 ? stores.get(names[0]!) : undefined, issues: [] };
 }

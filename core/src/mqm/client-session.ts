@@ -39,8 +39,8 @@ export class ClientSessionImpl implements ClientSession {
   unsubscribe(subscription: Subscription): void {
     this.mqm.unsubscribe(this, subscription);
   }
-  ack(subscription: Subscription, tag: number, transaction?: string): void {
-    this.mqm.ack(this, subscription, tag, transaction);
+  ack(subscription: Subscription, tag: number, transaction?: string): void | Promise<void> {
+    return this.mqm.ack(this, subscription, tag, transaction);
   }
   nack(subscription: Subscription, tag: number, transaction?: string): void {
     this.mqm.nack(this, subscription, tag, transaction);

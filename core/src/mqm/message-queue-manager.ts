@@ -23,6 +23,7 @@ import {
 } from '../spi/queue.js';
 import type { ConnectionInfo, Credentials, Right } from '../spi/security.js';
 import { ClientSessionImpl } from './client-session.js';
+import type { Durability } from './durability.js';
 import { EventBus } from './events.js';
 import type { SecurityGate } from './security-gate.js';
 
@@ -34,6 +35,8 @@ export interface MqmOptions {
   readonly limits: BrokerConfig['limits'];
   /** The broker version, for protocol server headers. */
   readonly version: string;
+  /** The durable store's writer; absent when the broker runs without a store. */
+  readonly durability?: Durability;
 }
 
 interface Entry {
@@ -60,6 +63,9 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
   private idCounter = 0;
   private droppedWithoutDestination = 0;
   private closing = false;
+  private readonly durability: Durability | undefined;
+  /** Recreating destinations from the store: nothing is written back. */
+  private restoring = false;
 
   constructor(options: MqmOptions) {
     this.router = options.router;
@@ -68,6 +74,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
     this.logger = options.logger;
     this.limits = options.limits;
     this.version = options.version;
+    this.durability = options.durability;
     this.events = new EventBus(options.logger);
     this.idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}-`;
   }
@@ -109,7 +116,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
     const existing = this.destinations.get(name);
     if (existing) return this.info(existing);
     this.security.require(session.principal, name, this.queueTypeFor(name).rights?.create ?? 'create', session.rights);
-    return this.info(this.materialize(name));
+    return this.info(this.keep(this.materialize(name)));
   }
 
   subscribe(session: ClientSessionImpl, name: string, consumer: Consumer): Subscription {
@@ -155,8 +162,8 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
     return this.publish(name, this.createMessage(name, input.headers, input.body, input.persistent === true), session);
   }
 
-  ack(session: ClientSessionImpl, subscription: Subscription, tag: number, transaction?: string): void {
-    this.acknowledge(session, subscription, tag, transaction, 'ack');
+  ack(session: ClientSessionImpl, subscription: Subscription, tag: number, transaction?: string): void | Promise<void> {
+    return this.acknowledge(session, subscription, tag, transaction, 'ack');
   }
 
   nack(session: ClientSessionImpl, subscription: Subscription, tag: number, transaction?: string): void {
@@ -179,8 +186,10 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
         if (accepted) pending.push(accepted);
       } else if (session.subscriptions.has(op.subscription)) {
         // A subscription that ended before the commit already returned its messages.
-        if (op.kind === 'ack') op.subscription.ack(op.tag);
-        else op.subscription.nack(op.tag);
+        if (op.kind === 'ack') {
+          const done = op.subscription.ack(op.tag);
+          if (done) pending.push(done);
+        } else op.subscription.nack(op.tag);
       }
     }
     if (pending.length > 0) return Promise.all(pending).then(() => undefined);
@@ -248,7 +257,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
       }
       return this.info(existing);
     }
-    return this.info(this.materialize(name, type));
+    return this.info(this.keep(this.materialize(name, type)));
   }
 
   deleteDestination(name: string): boolean {
@@ -282,14 +291,19 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
     // child (a topic) comes into being with its first subscriber.
     if (!this.destinations.has(child) && !this.queueTypeFor(child).transient) this.materialize(child);
     destination.addChild(child);
+    this.keep(entry);
     this.emit({ type: 'child.added', pubsub: parent, child });
   }
 
   removeChild(parent: string, child: string): boolean {
-    const destination = this.existing(parent).destination;
+    const entry = this.existing(parent);
+    const destination = entry.destination;
     if (!isParentDestination(destination)) return false;
     const removed = destination.removeChild(child);
-    if (removed) this.emit({ type: 'child.removed', pubsub: parent, child });
+    if (removed) {
+      this.keep(entry);
+      this.emit({ type: 'child.removed', pubsub: parent, child });
+    }
     return removed;
   }
 
@@ -357,6 +371,64 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
     await Promise.all(closing);
   }
 
+  /**
+   * Recreates what the durable store kept: every destination record (with the type it had; routing
+   * settings apply when routing still gives that type), then pubsub children, then each
+   * destination's messages, oldest first. Runs at start, before any listener opens.
+   */
+  async restore(): Promise<{ destinations: number; messages: number }> {
+    const durability = this.durability;
+    if (durability === undefined) return { destinations: 0, messages: 0 };
+    const stored = await durability.destinations();
+    let messages = 0;
+    this.restoring = true;
+    try {
+      for (const record of stored) {
+        if (this.destinations.has(record.name)) continue;
+        if (!this.queueTypes.has(record.type)) {
+          throw new WharfError(ErrorCodes.STORE, `the store holds destination ${record.name} of queue type ${record.type}, which no loaded plugin provides`, {
+            hint: `load the plugin that provides ${record.type} (known queue types: ${[...this.queueTypes.keys()].join(', ')}), or delete the store's file to start empty`,
+            details: { destination: record.name, type: record.type },
+          });
+        }
+        const routed = this.router.route(record.name).type;
+        this.materialize(record.name, routed === record.type ? undefined : record.type);
+      }
+      for (const record of stored) {
+        for (const child of record.children ?? []) this.addChild(record.name, child);
+      }
+      for (const record of stored) {
+        const destination = this.destinations.get(record.name)?.destination;
+        if (destination === undefined) continue;
+        if (destination.restore === undefined) {
+          for await (const _ of durability.replay(record.name)) {
+            this.logger.warn({ destination: record.name, type: record.type }, 'the store holds messages for a destination whose type keeps none: they are left in the store');
+            break;
+          }
+          continue;
+        }
+        for await (const message of durability.replay(record.name)) {
+          destination.restore(message);
+          messages++;
+        }
+      }
+    } finally {
+      this.restoring = false;
+    }
+    return { destinations: stored.length, messages };
+  }
+
+  /** Runs `setUp` without recording what it creates in the store (destinations the config makes at each start). */
+  unrecorded<T>(setUp: () => T): T {
+    const was = this.restoring;
+    this.restoring = true;
+    try {
+      return setUp();
+    } finally {
+      this.restoring = was;
+    }
+  }
+
   // ---------------------------------------------------------------- internals
 
   private deliverTo(name: string, message: Message, origin?: SessionInfo): void | Promise<void> {
@@ -374,14 +446,14 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
 
   private acknowledge(
     session: ClientSessionImpl, subscription: Subscription, tag: number, transaction: string | undefined, kind: 'ack' | 'nack',
-  ): void {
+  ): void | Promise<void> {
     this.assertOpen(session);
     this.ownSubscription(session, subscription);
     const name = subscription.destination;
     const queueType = this.destinations.get(name)?.queueType;
     this.security.require(session.principal, name, queueType?.rights?.attach ?? 'read', session.rights);
     if (transaction !== undefined) session.transactions.add(transaction, { kind, subscription, tag });
-    else if (kind === 'ack') subscription.ack(tag);
+    else if (kind === 'ack') return subscription.ack(tag);
     else subscription.nack(tag);
   }
 
@@ -399,16 +471,18 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
         hint: `known queue types: ${[...this.queueTypes.keys()].join(', ')}`,
       });
     }
-    const destination = queueType.create(name, { ...(decision?.settings ?? {}) }, this.contextFor(name));
+    const destination = queueType.create(name, { ...(decision?.settings ?? {}) }, this.contextFor(name, queueType.type));
     const entry: Entry = { destination, queueType };
     this.destinations.set(name, entry);
     this.emit({ type: 'destination.created', destination: name, queueType: queueType.type });
     return entry;
   }
 
-  private contextFor(name: string): QueueContext {
+  private contextFor(name: string, type: string): QueueContext {
     let released = false;
+    const durable = this.durability?.logFor(name, type);
     return {
+      ...(durable ? { durable } : {}),
       name,
       logger: this.logger.child({ destination: name }),
       admin: this,
@@ -431,10 +505,26 @@ export class MessageQueueManager implements BrokerApi, AdminApi {
 
   private remove(name: string, entry: Entry, reason: WharfError): void {
     this.destinations.delete(name);
+    this.durability?.deleteDestination(name);
     // Pubsubs that named this destination keep the name: a later copy recreates it per routing.
     const closed = entry.destination.close(reason);
     if (closed) closed.catch((err: unknown) => this.logger.error({ err, destination: name }, 'closing a destination failed'));
     this.emit({ type: 'destination.deleted', destination: name, queueType: entry.queueType.type });
+  }
+
+  /**
+   * Keeps the record of a destination that must come back after a restart (created explicitly, or
+   * a pubsub whose children changed). Transient types (topics) are never kept.
+   */
+  private keep(entry: Entry): Entry {
+    if (this.durability === undefined || this.restoring || entry.queueType.transient) return entry;
+    const destination = entry.destination;
+    this.durability.saveDestination({
+      name: destination.name,
+      type: entry.queueType.type,
+      ...(isParentDestination(destination) ? { children: [...destination.children()] } : {}),
+    });
+    return entry;
   }
 
   private queueTypeFor(name: string): QueueType {

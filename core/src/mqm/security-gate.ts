@@ -61,6 +61,31 @@ export class SecurityGate {
     });
   }
 
+  /**
+   * The principal the chain gives a client that presents nothing (no login, no certificate), or
+   * undefined when such a client would be refused. Used by the start-up safety check; it neither
+   * logs nor throws for a refusal.
+   */
+  async principalWithoutCredentials(connection: ConnectionInfo): Promise<Principal | undefined> {
+    if (this.authenticators.length === 0) return ANONYMOUS;
+    for (const authenticator of this.authenticators) {
+      const decision = await authenticator.authenticate({}, connection);
+      if (decision === undefined) continue;
+      return 'principal' in decision ? decision.principal : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether `principal` could hold any right anywhere. Rights are the intersection over the
+   * authorizers, so one authorizer that surely grants nothing is enough to say no; an authorizer
+   * that cannot tell (no grantsAnything) is taken to grant something.
+   */
+  mayGrantAnything(principal: Principal): boolean {
+    if (this.authorizers.length === 0) return true;
+    return this.authorizers.every((authorizer) => authorizer.grantsAnything?.(principal) ?? true);
+  }
+
   newCache(): RightsCache {
     return { generation: this.generation, byDestination: new Map() };
   }

@@ -32,6 +32,13 @@ export interface BrokerConfig {
   readonly routing: RoutingConfig;
   readonly pubsub: Readonly<Record<string, { readonly children: readonly string[] }>>;
   readonly security: { readonly allowAnonymousRemote: boolean };
+  /** Where durable messages are kept (docs/durability.md). */
+  readonly store: {
+    /** The store to use, by the name its plugin gives it (`sqlite`, `memory`); unset: the only store plugin loaded, if any. */
+    readonly use?: string;
+    /** One transaction per batch of messages (true) or per message (false: benchmarks only). */
+    readonly groupCommit: boolean;
+  };
   readonly limits: {
     /** Longest destination name accepted, in characters. */
     readonly maxDestinationLength: number;

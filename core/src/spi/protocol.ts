@@ -50,7 +50,8 @@ export interface ClientSession extends SessionInfo {
   send(destination: string, message: MessageInput, transaction?: string): void | Promise<void>;
   subscribe(destination: string, consumer: Consumer): Subscription;
   unsubscribe(subscription: Subscription): void;
-  ack(subscription: Subscription, tag: number, transaction?: string): void;
+  /** Resolves (or returns) once the acknowledgement is done: forgotten by the store, for a persistent message. */
+  ack(subscription: Subscription, tag: number, transaction?: string): void | Promise<void>;
   nack(subscription: Subscription, tag: number, transaction?: string): void;
   begin(transaction: string): void;
   commit(transaction: string): void | Promise<void>;

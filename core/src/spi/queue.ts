@@ -8,6 +8,7 @@ import type { Delivery, Message } from './message.js';
 import type { Principal, Right, ConnectionInfo } from './security.js';
 import type { AdminApi, BrokerEvent } from './admin.js';
 import type { JsonSchema } from './plugin.js';
+import type { StoredMessage } from './store.js';
 
 /** The STOMP names, used by every protocol: `auto` is done once written. */
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -17,6 +18,11 @@ export interface SessionInfo {
   readonly id: string;
   readonly principal: Principal;
   readonly connection: ConnectionInfo;
+  /**
+   * True once the session is closing. Its subscriptions are then detached one by one: a queue must
+   * not hand messages returned by one of them to another subscription of the same closing session.
+   */
+  readonly closed: boolean;
 }
 
 /**
@@ -46,8 +52,12 @@ export interface Consumer {
 export interface Subscription {
   readonly destination: string;
   readonly consumer: Consumer;
-  /** Acknowledges a delivery; in `client` mode every earlier delivery too (cumulative). */
-  ack(tag: number): void;
+  /**
+   * Acknowledges a delivery; in `client` mode every earlier delivery too (cumulative). Returns a
+   * promise when the acknowledgement waits for the store (a persistent message is forgotten
+   * durably before a receipt for the ACK may go out).
+   */
+  ack(tag: number): void | Promise<void>;
   /** Refuses a delivery: the message goes back to the head of its queue for redelivery. */
   nack(tag: number): void;
   /** The consumer can take deliveries again after `deliver()` returned false. */
@@ -85,6 +95,12 @@ export interface Destination {
   stats(): DestinationStats;
   /** The destination is being deleted or the broker stops: cancel consumers, free resources. */
   close(reason: WharfError): void | Promise<void>;
+  /**
+   * Takes back a message the durable store kept across a restart. Core calls it at start, before
+   * any listener opens, oldest first, for each message of a destination it recreated from the store.
+   * Types that keep nothing durable leave it out (their stored messages, if any, are left alone).
+   */
+  restore?(stored: StoredMessage): void;
 }
 
 /** A destination that copies messages into children (a pubsub), managed through the MQM. */
@@ -97,6 +113,28 @@ export interface ParentDestination extends Destination {
 export function isParentDestination(d: Destination): d is ParentDestination {
   return typeof (d as Partial<ParentDestination>).addChild === 'function'
     && typeof (d as Partial<ParentDestination>).children === 'function';
+}
+
+/**
+ * A destination's share of the broker's durable store, batched by group commit: everything asked
+ * for in one turn of the event loop is written in one transaction after that turn.
+ */
+export interface DurableLog {
+  /**
+   * Writes a message at the tail of this destination. Resolves once the transaction holding it has
+   * committed (then a receipt may go out); rejects with WharfError STORE when the store failed, and
+   * then the message is not stored: the destination must not deliver it either.
+   */
+  append(message: Message): Promise<void>;
+  /**
+   * Forgets an acknowledged (or dropped) message. Resolves once that is committed; after a store
+   * failure it is retried with the next batches, so it resolves late rather than rejects.
+   */
+  remove(id: string): Promise<void>;
+  /** Records that the message was handed out, so a restart marks it redelivered. Not awaited. */
+  delivered(id: string): void;
+  /** Forgets every stored message of this destination (only when none is delivered or in flight). */
+  purge(): Promise<void>;
 }
 
 /** What core gives a destination when it creates it. */
@@ -124,6 +162,12 @@ export interface QueueContext {
   onEvent(listener: (event: BrokerEvent) => void): () => void;
   /** Creates a broker message, with a fresh id, e.g. for replies and events. */
   createMessage(destination: string, headers: Record<string, string>, body: Uint8Array): Message;
+  /**
+   * The durable store, scoped to this destination; undefined when the broker runs without one
+   * (persistent messages are then kept in memory like the others). A destination stores a message
+   * when `message.persistent` is true or its own settings make every message durable.
+   */
+  readonly durable?: DurableLog;
 }
 
 /** Overrides of the rights the MQM asks for on a queue type's destinations. */

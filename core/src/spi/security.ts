@@ -43,7 +43,14 @@ export interface ConnectionInfo {
 
 /**
  * An authenticator decides, abstains (returns undefined) or rejects. Authenticators form an ordered
- * chain: the first that accepts or rejects decides; one that abstains passes on to the next.
+ * chain, in the order their plugins are listed: the first that accepts or rejects decides; one that
+ * abstains passes on to the next. When every authenticator abstains the client is refused, so
+ * abstaining is always safe. Every refusal reaches the client as the one text "bad credentials"
+ * (code BAD_CREDENTIALS), whichever authenticator refused and why.
+ *
+ * Core also calls the chain once at start with empty credentials and a made-up remote connection
+ * (no certificate) to learn whether anonymous clients from other machines would be let in: an
+ * authenticator must answer that call like any other, without side effects worth noting.
  */
 export type AuthDecision = { readonly principal: Principal } | { readonly rejected: true } | undefined;
 
@@ -61,4 +68,11 @@ export interface Authorizer {
    * dropped. Core installs the listener; authorizers without live reload ignore it.
    */
   onChange?(listener: () => void): void;
+  /**
+   * Whether `principal` could hold any right on any destination. Core asks this at start for the
+   * anonymous principal when a listener is reachable from other machines (docs/security.md, "Safe
+   * by default"). It may over-approximate (say true when unsure), never under-approximate. An
+   * authorizer without this method is taken to grant something.
+   */
+  grantsAnything?(principal: Principal): boolean;
 }

@@ -40,6 +40,7 @@ describe('validateConfig', () => {
       },
       pubsub: {},
       security: { allowAnonymousRemote: false },
+      store: { groupCommit: true },
       limits: { maxDestinationLength: 1024, maxTransactionSize: 10000, maxTransactions: 100 },
       log: { level: 'info' },
     });

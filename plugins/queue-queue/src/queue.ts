@@ -7,6 +7,14 @@
  * ring (a deque); dispatch takes the ring's head, hands it the queue's head, and puts it back at
  * the tail if it can take more. A subscription leaves the ring only by being served while full, so
  * a full subscriber costs nothing until it acks or resumes, when it rejoins at the tail.
+ *
+ * Durable messages (persistent, or every message when the settings say `durable`) are written to
+ * the store through ctx.durable before they join the queue: they wait in `pending` until their
+ * group commit, and so does every message published after one of them, so a later message never
+ * overtakes an earlier one. The sender's promise resolves after the commit (its receipt goes out
+ * then); when the store refuses, the message is dropped and the sender's promise rejects.
+ * Deliveries to client-mode subscribers are recorded (a restart marks them redelivered); acks and
+ * auto-mode deliveries remove the message from the store.
  */
 import {
   ErrorCodes,
@@ -15,16 +23,34 @@ import {
   type Consumer,
   type Destination,
   type DestinationStats,
+  type DurableLog,
   type Message,
   type QueueContext,
+  type StoredMessage,
 } from '@wharf/core';
 import { Deque } from '@wharf/core';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
 
+const WAITING = 0;
+const READY = 1;
+const FAILED = 2;
+
+/** A message accepted but not yet in the queue: its store write is in flight, or one ahead of it is. */
+interface Pending {
+  readonly held: HeldMessage;
+  state: typeof WAITING | typeof READY | typeof FAILED;
+}
+
+function noop(): void {}
+
 export class MessageQueue implements Destination, QueueHost {
   private readonly held = new Deque<HeldMessage>();
+  /** Oldest first; drained from the head into `held` as commits land. */
+  private readonly pending = new Deque<Pending>();
+  /** Bytes of held and pending messages (0 unless a byte limit needs them). */
   private heldBytes = 0;
+  private readonly log: DurableLog | undefined;
   /** Attached subscriptions, in attach order. */
   private subscriptions: QueueSubscription[] = [];
   /** Subscriptions that may take a message now, next first (entries may be stale: checked on use). */
@@ -44,15 +70,49 @@ export class MessageQueue implements Destination, QueueHost {
     private readonly ctx: QueueContext,
   ) {
     this.measure = settings.maxBytes !== undefined;
+    this.log = ctx.durable;
   }
 
-  publish(message: Message): void {
+  publish(message: Message): void | Promise<void> {
     if (this.closed) throw new WharfError(ErrorCodes.CLOSED, `queue ${this.name} is closed`, { hint: 'send again: the name is routed anew' });
     const size = this.measure ? messageSize(message) : 0;
     if (this.settings.maxLength !== undefined || this.settings.maxBytes !== undefined) this.makeRoom(size);
-    this.held.push({ message, deliveryCount: 0, size });
+    const durable = this.log !== undefined && (message.persistent || this.settings.durable);
+    const held: HeldMessage = { message, deliveryCount: 0, size, durable };
     this.heldBytes += size;
-    this.enqueued++;
+    if (!durable) {
+      this.enqueued++;
+      if (this.pending.length === 0) {
+        this.held.push(held);
+        if (this.ring.length > 0) this.dispatch();
+      } else {
+        // Behind a message still being stored: it waits its turn, so the order holds.
+        this.pending.push({ held, state: READY });
+      }
+      return;
+    }
+    const entry: Pending = { held, state: WAITING };
+    this.pending.push(entry);
+    return this.log!.append(message).then(
+      () => {
+        entry.state = READY;
+        this.enqueued++;
+        this.promote();
+      },
+      (err: unknown) => {
+        entry.state = FAILED;
+        this.promote();
+        throw err;
+      },
+    );
+  }
+
+  /** A message the store kept across a restart: back at the tail, as it was (delivery count included). */
+  restore(stored: StoredMessage): void {
+    if (this.closed) return;
+    const size = this.measure ? messageSize(stored.message) : 0;
+    this.held.push({ message: stored.message, deliveryCount: stored.deliveryCount, size, durable: this.log !== undefined });
+    this.heldBytes += size;
     if (this.ring.length > 0) this.dispatch();
   }
 
@@ -66,8 +126,16 @@ export class MessageQueue implements Destination, QueueHost {
 
   purge(): number {
     const count = this.held.length;
+    const log = this.log;
+    if (log !== undefined && count > 0) {
+      // One store operation when the held messages are all the store has of this queue.
+      let unacked = 0;
+      for (const s of this.subscriptions) unacked += s.unackedCount;
+      if (this.pending.length === 0 && unacked === 0) void log.purge();
+      else for (const m of this.held) if (m.durable) void log.remove(m.message.id);
+    }
+    for (const m of this.held) this.heldBytes -= m.size;
     this.held.clear();
-    this.heldBytes = 0;
     this.maybeAutoDelete();
     return count;
   }
@@ -77,7 +145,7 @@ export class MessageQueue implements Destination, QueueHost {
     for (const s of this.subscriptions) unacked += s.unackedCount;
     return {
       subscribers: this.subscriptions.length,
-      depth: this.held.length,
+      depth: this.held.length + this.pending.length,
       unacked,
       enqueued: this.enqueued,
       delivered: this.delivered,
@@ -92,6 +160,7 @@ export class MessageQueue implements Destination, QueueHost {
     this.subscriptions = [];
     this.ring.clear();
     this.held.clear();
+    this.pending.clear();
     this.heldBytes = 0;
     for (const s of subscriptions) s.end();
     for (const s of subscriptions) s.consumer.cancel(reason);
@@ -105,6 +174,12 @@ export class MessageQueue implements Destination, QueueHost {
       this.ring.push(subscription);
     }
     this.dispatch();
+  }
+
+  acknowledged(subscription: QueueSubscription, messages: HeldMessage | readonly HeldMessage[]): void | Promise<void> {
+    const done = this.log === undefined ? undefined : this.forget(this.log, messages);
+    this.ready(subscription);
+    return done;
   }
 
   requeue(subscription: QueueSubscription, messages: HeldMessage[]): void {
@@ -144,6 +219,11 @@ export class MessageQueue implements Destination, QueueHost {
         const next = held.shift()!;
         this.heldBytes -= next.size;
         this.delivered++;
+        if (next.durable) {
+          // Client modes: recorded, so a restart marks it redelivered. Auto mode: done once handed over.
+          if (subscription.tracked) this.log!.delivered(next.message.id);
+          else void this.log!.remove(next.message.id);
+        }
         subscription.take(next);
         if (!subscription.inRing && subscription.ready) {
           subscription.inRing = true;
@@ -153,6 +233,42 @@ export class MessageQueue implements Destination, QueueHost {
     } finally {
       this.dispatching = false;
     }
+  }
+
+  /** Moves committed messages from the head of `pending` into the queue, in order, and dispatches them. */
+  private promote(): void {
+    const pending = this.pending;
+    let moved = false;
+    while (pending.length > 0) {
+      const head = pending.peek()!;
+      if (head.state === WAITING) break;
+      pending.shift();
+      if (head.state === READY) {
+        this.held.push(head.held);
+        moved = true;
+      } else {
+        this.heldBytes -= head.held.size; // the store refused it: never accepted
+      }
+    }
+    if (moved && this.ring.length > 0) this.dispatch();
+    else if (!moved) this.maybeAutoDelete();
+  }
+
+  /** Removes acknowledged durable messages from the store; the promise settles when that is committed. */
+  private forget(log: DurableLog, messages: HeldMessage | readonly HeldMessage[]): Promise<void> | undefined {
+    if ('message' in messages) return messages.durable ? log.remove(messages.message.id) : undefined;
+    let last: Promise<void> | undefined;
+    let all: Promise<void>[] | undefined;
+    for (const m of messages) {
+      if (!m.durable) continue;
+      const done = log.remove(m.message.id);
+      if (last === undefined) last = done;
+      else if (done !== last) {
+        (all ??= [last]).push(done);
+        last = done;
+      }
+    }
+    return all === undefined ? last : Promise.all(all).then(noop);
   }
 
   /** Puts messages back at the head, keeping their order. */
@@ -180,27 +296,34 @@ export class MessageQueue implements Destination, QueueHost {
       });
     }
     if (!this.isFull(size)) return;
+    const count = this.held.length + this.pending.length;
     if (overflow === 'reject') {
-      const which = maxLength !== undefined && this.held.length >= maxLength
+      const which = maxLength !== undefined && count >= maxLength
         ? { limit: 'maxLength', value: maxLength, text: `${maxLength} messages` }
         : { limit: 'maxBytes', value: maxBytes!, text: `${maxBytes} bytes` };
-      throw new WharfError(ErrorCodes.OVERFLOW, `queue ${this.name} is full: it holds ${this.held.length} messages and its ${which.limit} is ${which.text}`, {
+      throw new WharfError(ErrorCodes.OVERFLOW, `queue ${this.name} is full: it holds ${count} messages and its ${which.limit} is ${which.text}`, {
         hint: `wait for consumers to catch up, raise ${which.limit}, or set overflow: drop-head in the routing rule for ${this.name}`,
         details: { destination: this.name, limit: which.limit, value: which.value },
       });
     }
+    // Only messages already in the queue are dropped; those still being stored count but stay.
     while (this.held.length > 0 && this.isFull(size)) {
-      this.heldBytes -= this.held.shift()!.size;
+      const dropped = this.held.shift()!;
+      this.heldBytes -= dropped.size;
       this.dropped++;
+      if (dropped.durable) void this.log!.remove(dropped.message.id);
     }
   }
 
   private isFull(size: number): boolean {
     const { maxLength, maxBytes } = this.settings;
-    return (maxLength !== undefined && this.held.length >= maxLength) || (maxBytes !== undefined && this.heldBytes + size > maxBytes);
+    return (maxLength !== undefined && this.held.length + this.pending.length >= maxLength)
+      || (maxBytes !== undefined && this.heldBytes + size > maxBytes);
   }
 
   private maybeAutoDelete(): void {
-    if (this.settings.autoDelete && !this.closed && this.subscriptions.length === 0 && this.held.length === 0) this.ctx.release();
+    if (this.settings.autoDelete && !this.closed && this.subscriptions.length === 0 && this.held.length === 0 && this.pending.length === 0) {
+      this.ctx.release();
+    }
   }
 }

@@ -11,6 +11,8 @@ export interface QueueSettings {
   readonly overflow: OverflowPolicy;
   /** Remove the queue once it is empty and its last subscriber left. */
   readonly autoDelete: boolean;
+  /** Store every message durably, persistent or not (when the broker has a store). */
+  readonly durable: boolean;
 }
 
 export const queueSettingsSchema: JsonSchema = {
@@ -37,6 +39,11 @@ export const queueSettingsSchema: JsonSchema = {
       default: false,
       description: 'remove the queue when it is empty and its last subscriber has left (default: it stays until deleted)',
     },
+    durable: {
+      type: 'boolean',
+      default: false,
+      description: 'keep every message of the queue in the durable store, as if each were sent persistent:true (default: only persistent messages are stored)',
+    },
   },
   additionalProperties: false,
 };
@@ -54,7 +61,9 @@ export function readQueueSettings(name: string, raw: Record<string, unknown>): Q
   }
   const autoDelete = raw['autoDelete'] ?? false;
   if (typeof autoDelete !== 'boolean') throw badSetting(name, 'autoDelete', autoDelete, 'true or false');
-  return { maxLength, maxBytes, overflow, autoDelete };
+  const durable = raw['durable'] ?? false;
+  if (typeof durable !== 'boolean') throw badSetting(name, 'durable', durable, 'true or false');
+  return { maxLength, maxBytes, overflow, autoDelete, durable };
 }
 
 function positiveInteger(name: string, raw: Record<string, unknown>, key: string): number | undefined {

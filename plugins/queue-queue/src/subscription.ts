@@ -11,6 +11,8 @@ export interface HeldMessage {
   deliveryCount: number;
   /** messageSize(), or 0 when the queue has no byte limit. */
   readonly size: number;
+  /** Kept in the durable store: removed from it on acknowledgement. */
+  readonly durable: boolean;
 }
 
 /** What a subscription tells its queue. */
@@ -18,6 +20,11 @@ export interface QueueHost {
   readonly name: string;
   /** The subscription can take messages again (window freed, resumed). */
   ready(subscription: QueueSubscription): void;
+  /**
+   * Acknowledged messages are done; the subscription may take more. Returns a promise when the
+   * store must forget some of them first.
+   */
+  acknowledged(subscription: QueueSubscription, messages: HeldMessage | readonly HeldMessage[]): void | Promise<void>;
   /** Messages go back to the head of the queue, in the order given. */
   requeue(subscription: QueueSubscription, messages: HeldMessage[]): void;
   /** The subscription ended; `returned` are its unacknowledged messages, oldest first. */
@@ -37,7 +44,8 @@ export class QueueSubscription implements Subscription {
   private lastTag = 0;
   /** Client modes: unacknowledged deliveries by tag, in tag order (a Map keeps insertion order). */
   private readonly unacked = new Map<number, HeldMessage>();
-  private readonly tracked: boolean;
+  /** Client ack modes: deliveries wait for an ACK (auto: done once handed over). */
+  readonly tracked: boolean;
   private readonly cumulative: boolean;
   /** Most unacknowledged deliveries at once (client modes with a prefetch), else Infinity. */
   private readonly window: number;
@@ -52,9 +60,9 @@ export class QueueSubscription implements Subscription {
     this.window = this.tracked && consumer.prefetch > 0 ? consumer.prefetch : Number.POSITIVE_INFINITY;
   }
 
-  /** Can take one more message now. */
+  /** Can take one more message now (never while its session closes: see SessionInfo.closed). */
   get ready(): boolean {
-    return this.active && !this.paused && this.unacked.size < this.window;
+    return this.active && !this.paused && this.unacked.size < this.window && !this.consumer.session.closed;
   }
 
   get unackedCount(): number {
@@ -71,14 +79,18 @@ export class QueueSubscription implements Subscription {
     if (!more && this.active) this.paused = true;
   }
 
-  /** In `client` mode also acknowledges every earlier unacknowledged delivery (STOMP 1.2 §ACK). */
-  ack(tag: number): void {
+  /**
+   * In `client` mode also acknowledges every earlier unacknowledged delivery (STOMP 1.2 §ACK).
+   * Returns a promise when persistent messages are among them: it resolves once the store forgot them.
+   */
+  ack(tag: number): void | Promise<void> {
     if (!this.active) return; // ended: its messages went back already
     if (!this.tracked) return this.checkDelivered(tag);
-    if (!this.unacked.has(tag)) throw this.unknownTag(tag);
-    if (this.cumulative) this.takeThrough(tag);
-    else this.unacked.delete(tag);
-    this.queue.ready(this);
+    const held = this.unacked.get(tag);
+    if (held === undefined) throw this.unknownTag(tag);
+    if (this.cumulative) return this.queue.acknowledged(this, this.takeThrough(tag));
+    this.unacked.delete(tag);
+    return this.queue.acknowledged(this, held);
   }
 
   /**

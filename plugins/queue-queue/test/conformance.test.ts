@@ -6,4 +6,5 @@ describeQueueType('queue', {
   type: 'queue',
   destination: (i) => `/queue/conf-${i}`,
   holdsMessages: true,
+  redelivers: true,
 });

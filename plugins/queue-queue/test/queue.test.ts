@@ -329,8 +329,9 @@ describe('queue', () => {
       expect(stats('/queue/a').depth).to.equal(7);
       const b = client.subscribe('/queue/a', { id: 'b', ackMode: 'client-individual', prefetch: 3 });
       expect(b.consumer.bodies).to.deep.equal(['m3', 'm4', 'm5']);
-      const ackOldest = (s: { consumer: RecordingConsumer; subscription: Subscription }, body: string): void =>
-        client.session.ack(s.subscription, tagOf(s.consumer, body));
+      const ackOldest = (s: { consumer: RecordingConsumer; subscription: Subscription }, body: string): void => {
+        void client.session.ack(s.subscription, tagOf(s.consumer, body));
+      };
       ackOldest(a, 'm0');
       ackOldest(b, 'm3');
       ackOldest(a, 'm1');

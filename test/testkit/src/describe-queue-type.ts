@@ -23,6 +23,11 @@ export interface QueueTypeSuiteOptions {
   /** Queue-like: messages sent before anyone subscribed are kept for the first subscriber. */
   readonly holdsMessages: boolean;
   /**
+   * Queue-like acknowledgement: an unacknowledged message goes back for redelivery when its
+   * subscriber leaves (topics and replay-style types do not redeliver).
+   */
+  readonly redelivers?: boolean;
+  /**
    * The broker's routing section. By default one rule sends every name to `type` (prefixes off,
    * fallback reject), so only the plugins given need to be loaded.
    */
@@ -114,6 +119,26 @@ export function describeQueueType(name: string, options: QueueTypeSuiteOptions):
         const { consumer } = c.subscribe(destination);
         await sendAll(c, destination, range(5, 8));
         expect(consumer.bodies).to.deep.equal(range(5, 8));
+      });
+    }
+
+    if (options.redelivers) {
+      it('returns a closing session\'s unacknowledged messages to the destination, not to its other subscriptions', async () => {
+        // A session's subscriptions are detached one by one when it closes: the message the first
+        // gives back must not go to the second, which belongs to the same closing session.
+        const destination = fresh();
+        const leaving = await client();
+        const { consumer: first } = leaving.subscribe(destination, { ackMode: 'client-individual', prefetch: 1 });
+        await sendAll(leaving, destination, ['unacked']);
+        expect(first.bodies).to.deep.equal(['unacked']);
+        const { consumer: second } = leaving.subscribe(destination, { ackMode: 'auto' });
+        leaving.close();
+        await settle();
+        expect(second.bodies, 'nothing goes to a subscription of the closing session').to.deep.equal([]);
+        const next = (await client()).subscribe(destination).consumer;
+        await settle();
+        expect(next.bodies).to.deep.equal(['unacked']);
+        expect(next.deliveries[0]!.redelivered).to.equal(true);
       });
     }
 

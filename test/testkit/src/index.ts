@@ -1,4 +1,9 @@
 /** @wharf/testkit: conformance suites every plugin of a kind passes, and in-process test helpers. */
 export * from './consumer.js';
 export * from './harness.js';
+export * from './duplex.js';
 export * from './describe-queue-type.js';
+export * from './describe-store.js';
+export * from './describe-authenticator.js';
+export * from './describe-authorizer.js';
+export * from './describe-protocol-adapter.js';
