@@ -90,3 +90,16 @@ export function toWharfError(err: unknown, code: ErrorCode, message: string, hin
   const reason = err instanceof Error ? err.message : String(err);
   return new WharfError(code, `${message}: ${reason}`, { cause: err, ...(hint ? { hint } : {}) });
 }
+
+/** A client broke its protocol's rules: adapters answer with an error (STOMP: ERROR) and close. */
+export function protocolError(message: string, hint?: string): WharfError {
+  return new WharfError(ErrorCodes.PROTOCOL, message, hint ? { hint } : {});
+}
+
+/** A client went past the listener limit `limit` (named as in the listener options). */
+export function limitError(limit: string, message: string): WharfError {
+  return new WharfError(ErrorCodes.LIMIT, `${message} (limit ${limit})`, {
+    hint: `stay within the listener's ${limit}, or raise it in the listener options`,
+    details: { limit },
+  });
+}

@@ -1,18 +1,9 @@
 /** Errors a STOMP client caused, and how any error becomes an ERROR frame. */
-import { ErrorCodes, WharfError } from '@wharf/core';
+import { ErrorCodes, WharfError, limitError, protocolError } from '@wharf/core';
 import { StompCodecError } from './codec/index.js';
 
-/** A protocol violation: the client gets an ERROR with this text, then the connection closes. */
-export function protocolError(message: string, hint?: string): WharfError {
-  return new WharfError(ErrorCodes.PROTOCOL, message, hint ? { hint } : {});
-}
-
-export function limitError(limit: string, message: string): WharfError {
-  return new WharfError(ErrorCodes.LIMIT, `${message} (limit ${limit})`, {
-    hint: `stay within the listener's ${limit}, or raise it in the listener options`,
-    details: { limit },
-  });
-}
+// A protocol violation or a passed limit: the client gets an ERROR with the text, then the close.
+export { limitError, protocolError };
 
 /** Anything thrown while handling a frame, as a WharfError with a message fit for the client. */
 export function asClientError(err: unknown): WharfError {

@@ -1,18 +1,9 @@
 /** Errors a JSONL client caused, and how anything thrown becomes the text of an error line. */
-import { ErrorCodes, WharfError } from '@wharf/core';
+import { ErrorCodes, WharfError, limitError, protocolError } from '@wharf/core';
 import { LineTooLongError } from './line-reader.js';
 
-/** A broken rule of the protocol: an error line with this text, then the close. */
-export function protocolError(message: string, hint?: string): WharfError {
-  return new WharfError(ErrorCodes.PROTOCOL, message, hint ? { hint } : {});
-}
-
-export function limitError(limit: string, message: string): WharfError {
-  return new WharfError(ErrorCodes.LIMIT, `${message} (limit ${limit})`, {
-    hint: `stay within the listener's ${limit}, or raise it in the listener options`,
-    details: { limit },
-  });
-}
+// Core's factories make the same errors every adapter uses: a broken rule, a limit passed.
+export { limitError, protocolError };
 
 export function asClientError(err: unknown): WharfError {
   if (err instanceof WharfError) return err;

@@ -3,10 +3,10 @@
  * lines and answers deliver() with the writer's verdict, which is all backpressure takes. Ack
  * tokens are `<subscription number>-<delivery tag>`, so an ack finds its subscription in one lookup.
  */
-import type { AckMode, ClientSession, Consumer, Delivery, Subscription, WharfError } from '@wharf/core';
+import { ConsumerTable, type AckMode, type ClientSession, type Delivery, type Subscription, type TableConsumer, type WharfError } from '@wharf/core';
 import type { JsonlConnection } from './connection.js';
 
-export class JsonlConsumer implements Consumer {
+export class JsonlConsumer implements TableConsumer {
   subscription!: Subscription;
   private readonly ackPrefix: string;
 
@@ -46,53 +46,18 @@ export class JsonlConsumer implements Consumer {
   }
 }
 
-export class SubscriptionTable {
-  private readonly byId = new Map<string, JsonlConsumer>();
-  private readonly byNumber = new Map<number, JsonlConsumer>();
-  private counter = 0;
-
-  constructor(private readonly connection: JsonlConnection) {}
-
-  get size(): number {
-    return this.byId.size;
+/**
+ * The connection's subscriptions: core's ConsumerTable (by id, and by the number that prefixes ack
+ * tokens) plus the one thing JSONL adds, making its consumers.
+ */
+export class SubscriptionTable extends ConsumerTable<JsonlConsumer> {
+  constructor(private readonly connection: JsonlConnection) {
+    super();
   }
 
-  has(id: string): boolean {
-    return this.byId.has(id);
-  }
-
-  get(id: string): JsonlConsumer | undefined {
-    return this.byId.get(id);
-  }
-
-  add(id: string, destination: string, session: ClientSession, ackMode: AckMode, prefetch: number): JsonlConsumer {
-    const consumer = new JsonlConsumer(this.connection, id, ++this.counter, destination, session, ackMode, prefetch);
-    this.byId.set(id, consumer);
-    this.byNumber.set(consumer.number, consumer);
+  create(id: string, destination: string, session: ClientSession, ackMode: AckMode, prefetch: number): JsonlConsumer {
+    const consumer = new JsonlConsumer(this.connection, id, this.nextNumber(), destination, session, ackMode, prefetch);
+    this.add(consumer);
     return consumer;
-  }
-
-  remove(consumer: JsonlConsumer): void {
-    this.byId.delete(consumer.id);
-    this.byNumber.delete(consumer.number);
-  }
-
-  byAckToken(token: string): { consumer: JsonlConsumer; tag: number } | undefined {
-    const dash = token.indexOf('-');
-    if (dash <= 0) return undefined;
-    const consumer = this.byNumber.get(Number(token.slice(0, dash)));
-    const tag = Number(token.slice(dash + 1));
-    if (consumer === undefined || !Number.isSafeInteger(tag) || tag <= 0) return undefined;
-    return { consumer, tag };
-  }
-
-  /** The client caught up: every subscription may take deliveries again. */
-  resumeAll(): void {
-    for (const consumer of this.byId.values()) consumer.subscription?.resume();
-  }
-
-  clear(): void {
-    this.byId.clear();
-    this.byNumber.clear();
   }
 }

@@ -33,7 +33,7 @@ export const subscribeOp: OpHandler = {
     }
     // In client modes "no limit" still means the listener's limit: unacknowledged messages are memory.
     const window = ack === 'auto' ? (prefetch ?? 0) : (prefetch || limit);
-    const consumer = table.add(id, destination, session, ack, window);
+    const consumer = table.create(id, destination, session, ack, window);
     try {
       // The destination may deliver held messages at once, inside subscribe(): before the receipt.
       consumer.subscription = session.subscribe(destination, consumer);
