@@ -27,6 +27,7 @@ export { isLoopback, type OpenListener } from './kernel/transports.js';
 export { CORE_VERSION } from './version.js';
 export { Deque } from './util/deque.js';
 export { watchFile, type FileWatch } from './util/watch-file.js';
+export { LiveFile, type LiveFileOptions } from './util/live-file.js';
 export { ConsumerTable, type TableConsumer } from './util/consumer-table.js';
 export { BatchedWriter, type BatchedWriterOptions } from './util/batched-writer.js';
 export { injectable, inject, injectAll, type DependencyContainer, type InjectionToken } from 'tsyringe';

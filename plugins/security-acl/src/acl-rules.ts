@@ -3,9 +3,8 @@
  * one is named), re-read when it changes. A re-read that fails is logged and the rules already in
  * force stay; a good one replaces them and core drops its cached answers (Authorizer.onChange).
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, watchFile, type FileWatch, type Logger } from '@wharf/core';
+import { ConfigError, LiveFile, type Logger } from '@wharf/core';
 import { AclAuthorizer } from './acl-authorizer.js';
 import type { AclOptions } from './options.js';
 import { compileRules, type CompiledRule } from './rule.js';
@@ -22,56 +21,38 @@ export class AclRules {
   readonly authorizer: AclAuthorizer;
   readonly filepath: string | undefined;
   private readonly fixed: readonly CompiledRule[];
-  private lastText: string | undefined;
-  private watcher: FileWatch | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly file: LiveFile<CompiledRule[]> | undefined;
 
-  constructor(options: Pick<AclOptions, 'rules' | 'file'>, configDir: string, private readonly logger: Logger) {
+  constructor(options: Pick<AclOptions, 'rules' | 'file'>, configDir: string, logger: Logger) {
     this.fixed = compileOptionRules(options);
     this.filepath = options.file === undefined ? undefined : resolve(configDir, options.file);
     this.authorizer = new AclAuthorizer(this.fixed);
+    this.file = this.filepath === undefined ? undefined : new LiveFile({
+      filepath: this.filepath,
+      what: 'ACL rules',
+      parse: parseRulesFile,
+      apply: (rules) => this.authorizer.setRules([...this.fixed, ...rules]),
+      summary: () => ({ rules: this.authorizer.ruleCount }),
+      logger,
+    });
   }
 
   /** Reads the rules file, if any. @throws when it is missing or invalid (the start fails). */
   async load(): Promise<void> {
-    if (this.filepath === undefined) return;
-    const text = await readFile(this.filepath, 'utf8');
-    this.authorizer.setRules([...this.fixed, ...parseRulesFile(text, this.filepath)]);
-    this.lastText = text;
-    this.logger.info({ file: this.filepath, rules: this.authorizer.ruleCount }, 'ACL rules loaded');
+    await this.file?.load();
   }
 
   watch(debounceMs: number): void {
-    if (this.filepath === undefined) return;
-    this.watcher ??= watchFile(this.filepath, () => void this.reload(), { debounceMs });
+    this.file?.watch(debounceMs);
   }
 
   /** Re-reads the file, one reload at a time; never throws. Resolves true when the rules changed. */
   reload(): Promise<boolean> {
-    const next = this.queue.then(() => this.readAgain());
-    this.queue = next;
-    return next;
-  }
-
-  private async readAgain(): Promise<boolean> {
-    const filepath = this.filepath;
-    if (filepath === undefined) return false;
-    try {
-      const text = await readFile(filepath, 'utf8');
-      if (text === this.lastText) return false;
-      this.authorizer.setRules([...this.fixed, ...parseRulesFile(text, filepath)]);
-      this.lastText = text;
-      this.logger.info({ file: filepath, rules: this.authorizer.ruleCount }, 'ACL rules reloaded');
-      return true;
-    } catch (err) {
-      this.logger.error({ file: filepath, err: (err as Error).message }, 'ACL rules file unreadable or invalid; keeping the rules in force');
-      return false;
-    }
+    return this.file?.reload() ?? Promise.resolve(false);
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.file?.close();
   }
 }
 

@@ -48,7 +48,7 @@ describe('ACL rules file', function () {
     expect(a.explain(user('alice'), '/queue/a').rules.map((r) => r.where)).to.deep.equal(['options.rules[0]', `${file}:2 rules[0]`]);
 
     await writeFile(file, 'rules:\n  - { match: "^/queue/a$", users: [alice], allow: [everything] }\n');
-    await until(() => lines.some((l) => l.includes('keeping the rules in force')), 'the error to be logged');
+    await until(() => lines.some((l) => l.includes('keeping the ACL rules in force')), 'the error to be logged');
     expect(changes).to.equal(1);
     expect([...a.rights(user('alice'), '/queue/a')]).to.deep.equal(['create']);
     rules.close();

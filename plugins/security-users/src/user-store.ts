@@ -1,22 +1,31 @@
 /**
  * The users the authenticator knows: loaded from the file at start (a missing or invalid file stops
- * the start), then re-read whenever the file changes. A re-read that fails (a YAML slip while
- * someone edits by hand) is logged and the users already loaded stay, so a typo never locks
- * everybody out — nor lets anybody in.
+ * the start), then re-read whenever the file changes. Core's LiveFile keeps the users already loaded
+ * when a re-read fails (a YAML slip while someone edits by hand), so a typo never locks everybody
+ * out — nor lets anybody in.
  */
-import { readFile } from 'node:fs/promises';
-import { watchFile, type FileWatch, type Logger } from '@wharf/core';
+import { LiveFile, type Logger } from '@wharf/core';
 import { parseUsersFile, type UserEntry } from './users-file.js';
 
 export class UserStore {
   private users: ReadonlyMap<string, UserEntry> = new Map();
-  private lastText: string | undefined;
-  private watcher: FileWatch | undefined;
   private readonly listeners: Array<() => void> = [];
-  /** Reloads run one after another, so an older read never lands after a newer one. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly file: LiveFile<ReadonlyMap<string, UserEntry>>;
 
-  constructor(readonly filepath: string, private readonly logger: Logger) {}
+  constructor(readonly filepath: string, logger: Logger) {
+    this.file = new LiveFile({
+      filepath,
+      what: 'users',
+      parse: parseUsersFile,
+      apply: (users, reloaded) => {
+        this.users = users;
+        if (reloaded) for (const listener of this.listeners) listener();
+      },
+      summary: (users) => ({ users: users.size }),
+      missingHint: 'create it with `npx wharf users add NAME --group GROUP`',
+      logger,
+    });
+  }
 
   get(name: string): UserEntry | undefined {
     return this.users.get(name);
@@ -38,53 +47,20 @@ export class UserStore {
   }
 
   /** First load: throws (ConfigError or the read error) so the broker does not start without users. */
-  async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.filepath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new Error(`the users file ${this.filepath} does not exist; create it with \`npx wharf users add NAME --group GROUP\``, { cause: err });
-    }
-    this.users = parseUsersFile(text, this.filepath);
-    this.lastText = text;
-    this.logger.info({ file: this.filepath, users: this.users.size }, 'users loaded');
+  load(): Promise<void> {
+    return this.file.load();
   }
 
   watch(debounceMs: number): void {
-    this.watcher ??= watchFile(this.filepath, () => void this.reload(), { debounceMs });
+    this.file.watch(debounceMs);
   }
 
   /** Re-reads the file; keeps the current users when it cannot. Never throws. */
   reload(): Promise<boolean> {
-    const next = this.queue.then(() => this.readAgain());
-    this.queue = next;
-    return next;
-  }
-
-  private async readAgain(): Promise<boolean> {
-    let text: string;
-    try {
-      text = await readFile(this.filepath, 'utf8');
-    } catch (err) {
-      this.logger.error({ file: this.filepath, err: (err as Error).message }, 'users file unreadable; keeping the users loaded before');
-      return false;
-    }
-    if (text === this.lastText) return false;
-    try {
-      this.users = parseUsersFile(text, this.filepath);
-    } catch (err) {
-      this.logger.error({ file: this.filepath, err: (err as Error).message }, 'users file invalid; keeping the users loaded before');
-      return false;
-    }
-    this.lastText = text;
-    this.logger.info({ file: this.filepath, users: this.users.size }, 'users reloaded');
-    for (const listener of this.listeners) listener();
-    return true;
+    return this.file.reload();
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.file.close();
   }
 }

@@ -108,7 +108,7 @@ describe('UsersAuthenticator', function () {
       const t = await authenticatorWith({}, logger);
       await t.addUser('alice', 'pw', ['a']);
       await writeFile(t.file, 'users:\n  alice: { password: oops\n');
-      await until(() => lines.some((l) => l.includes('users file invalid')), 'the reload error to be logged');
+      await until(() => lines.some((l) => l.includes('keeping the users in force')), 'the reload error to be logged');
       expect(await t.authenticator.authenticate({ login: 'alice', passcode: 'pw' }, remoteConnection())).to.have.property('principal');
       t.close();
     });
