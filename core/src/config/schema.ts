@@ -240,6 +240,18 @@ export const brokerConfigSchema: JsonSchema = {
           default: 100,
           description: 'the most open transactions per session',
         },
+        memoryHighWaterMark: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'resident memory of the broker, in bytes, at which it stops reading from clients that publish until consumers catch up ' +
+            '(flow control; nothing is dropped); default: 40% of the machine\'s memory, at most half of V8\'s heap limit; 0 turns it off',
+        },
+        memoryLowWaterMark: {
+          type: 'integer',
+          minimum: 0,
+          description: 'memory, in bytes, below which publishers are read again; default: 80% of memoryHighWaterMark',
+        },
       },
       additionalProperties: false,
     },

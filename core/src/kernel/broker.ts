@@ -13,6 +13,7 @@ import { ErrorCodes, WharfError, toWharfError } from '../errors.js';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { checkAgainstSchema, validateConfig } from '../config/validate.js';
 import { Durability } from '../mqm/durability.js';
+import { DEFAULT_LOW_WATER_RATIO, defaultMemoryHighWaterMark, FlowController } from '../mqm/flow-control.js';
 import { MessageQueueManager } from '../mqm/message-queue-manager.js';
 import { SecurityGate } from '../mqm/security-gate.js';
 import { Router } from '../routing/router.js';
@@ -35,6 +36,8 @@ export interface BrokerOptions {
   /** Folder for relative paths when there is no file (defaults to the process's cwd). */
   readonly configDir?: string;
   readonly logger?: Logger;
+  /** Reads the process's resident memory for the memory alarm (tests give their own). */
+  readonly memory?: () => number;
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -51,6 +54,8 @@ export class Broker {
   readonly stores: StoreRegistry;
   /** The durable store's writer (group commit); undefined when no store is configured. */
   readonly durability: Durability | undefined;
+  /** Producer flow control: the memory alarm (docs/performance.md "Flow control"). */
+  readonly flow: FlowController;
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
@@ -64,7 +69,7 @@ export class Broker {
   private constructor(init: {
     config: BrokerConfig; container: DependencyContainer; logger: Logger; plugins: LoadedPlugin[];
     hooks: LifecycleHooks; configDir: string; source: ConfigSource | undefined; queueTypes: QueueTypeRegistry; protocols: ProtocolRegistry;
-    stores: StoreRegistry; security: SecurityRegistry; store: Store | undefined;
+    stores: StoreRegistry; security: SecurityRegistry; store: Store | undefined; memory: (() => number) | undefined;
   }) {
     this.config = init.config;
     this.container = init.container;
@@ -81,7 +86,12 @@ export class Broker {
       ? new Durability(init.store, init.logger.child({ component: 'store', store: init.store.name }), { groupCommit: init.config.store.groupCommit })
       : undefined;
     this.security = new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' }));
+    const { highWaterMark, lowWaterMark } = memoryWatermarks(init.config.limits);
+    this.flow = new FlowController({
+      highWaterMark, lowWaterMark, logger: init.logger.child({ component: 'flow' }), ...(init.memory ? { memory: init.memory } : {}),
+    });
     this.mqm = new MessageQueueManager({
+      flow: this.flow,
       router: this.router,
       queueTypes: init.queueTypes.types,
       security: this.security,
@@ -139,9 +149,15 @@ export class Broker {
     }
     const checked = checkReferences(config, queueTypes.types, protocols.adapters);
     const chosen = chooseStore(config, stores.stores);
-    if (checked.issues.length + chosen.issues.length > 0) throw new ConfigError([...checked.issues, ...chosen.issues], source);
+    const watermarks = checkWatermarks(config.limits);
+    if (checked.issues.length + chosen.issues.length + watermarks.length > 0) {
+      throw new ConfigError([...checked.issues, ...chosen.issues, ...watermarks], source);
+    }
 
-    return new Broker({ config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security, store: chosen.store });
+    return new Broker({
+      config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security,
+      store: chosen.store, memory: options.memory,
+    });
   }
 
   get running(): boolean {
@@ -168,6 +184,7 @@ export class Broker {
       await assertSafeExposure(this.config, this.security);
       await this.openStore();
       this.createConfiguredPubsubs();
+      this.flow.start();
       await this.openAllListeners();
       this.state = 'running';
       if (this.openListeners.length === 0) this.logger.info('broker ready (no listeners configured)');
@@ -240,6 +257,7 @@ export class Broker {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
+    this.flow.stop();
     for (const adapter of this.protocols.adapters.values()) {
       try {
         await adapter.shutdown?.();
@@ -260,6 +278,22 @@ export class Broker {
     }
     this.state = 'stopped';
   }
+}
+
+/** The memory alarm's watermarks, defaults applied (docs/configuration.md "limits"). */
+function memoryWatermarks(limits: BrokerConfig['limits']): { highWaterMark: number; lowWaterMark: number } {
+  const highWaterMark = limits.memoryHighWaterMark ?? defaultMemoryHighWaterMark();
+  return { highWaterMark, lowWaterMark: limits.memoryLowWaterMark ?? Math.floor(highWaterMark * DEFAULT_LOW_WATER_RATIO) };
+}
+
+function checkWatermarks(limits: BrokerConfig['limits']): ConfigIssue[] {
+  const { highWaterMark, lowWaterMark } = memoryWatermarks(limits);
+  if (highWaterMark === 0 || lowWaterMark < highWaterMark) return [];
+  return [{
+    path: ['limits', 'memoryLowWaterMark'],
+    message: `limits.memoryLowWaterMark (${lowWaterMark}) must be below limits.memoryHighWaterMark (${highWaterMark})`,
+    hint: 'publishers are paused at the high-watermark and resumed below the low one: leave a gap between them (the default low-watermark is 80% of the high one)',
+  }];
 }
 
 function pluginFailure(err: unknown, plugin: string, phase: 'register' | 'start', where?: string): WharfError {

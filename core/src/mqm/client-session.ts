@@ -17,6 +17,8 @@ export class ClientSessionImpl implements ClientSession {
   readonly subscriptions = new Set<Subscription>();
   readonly transactions: Transactions;
   closed = false;
+  /** Why flow control paused this session (the memory alarm, blocked destinations), if it did. */
+  pausedBy: Set<unknown> | undefined;
 
   constructor(
     private readonly mqm: MessageQueueManager,

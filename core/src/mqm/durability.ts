@@ -15,9 +15,17 @@
  * lost while the broker runs, and retries go on by themselves (with a growing delay) until the
  * store works again.
  *
+ * Delivery marks (a message handed to a client-mode consumer: a restart marks it redelivered) are
+ * not awaited by anyone, so they wait: a mark is written with the first batch at least
+ * MARK_DELAY_MS after it was made (25 to 50 ms), and an acknowledgement that arrives meanwhile
+ * cancels it. A queue whose consumers acknowledge within that time (the usual case under load)
+ * writes each message twice (append, remove) instead of three times; a crash loses the marks of
+ * the last 50 ms at most (those messages come back with `redelivered: false`; docs/durability.md
+ * "What is not"). A clean stop writes every mark.
+ *
  * `groupCommit: false` (for benchmarks and diagnosis only) writes one transaction per message
  * instead: the copies of one message (a pubsub's children) stay together, every other operation
- * gets its own transaction.
+ * gets its own transaction (delivery marks included, at once).
  */
 import type { Logger } from 'pino';
 import { ErrorCodes, WharfError } from '../errors.js';
@@ -52,6 +60,9 @@ interface Deferred {
 
 function noop(): void {}
 
+/** How long a delivery mark waits for its message's acknowledgement before it is written (at most twice that). */
+export const MARK_DELAY_MS = 25;
+
 function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
@@ -75,8 +86,23 @@ interface Unit {
   applied?: Deferred;
 }
 
+/** The delivery marks of one destination not yet written (message ids): made since the marks last aged, and before. */
+interface Marks {
+  readonly destination: string;
+  young: Set<string>;
+  old: Set<string>;
+  /** Listed in Durability.marked. */
+  listed: boolean;
+}
+
 export class Durability {
   private units: Unit[] = [];
+  /** Destinations with delivery marks waiting (see Marks). */
+  private marked: Marks[] = [];
+  /** When the marks last aged (young to old, old to the batch). */
+  private marksAgedAt = 0;
+  /** Brings a flush for waiting marks when no other write comes. */
+  private markTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private writing: Promise<void> | undefined;
   private failure: WharfError | undefined;
@@ -125,11 +151,36 @@ export class Durability {
 
   /** The DurableLog a destination of `type` named `name` gets in its QueueContext. */
   logFor(name: string, type: string): DurableLog {
+    const marks: Marks = { destination: name, young: new Set(), old: new Set(), listed: false };
     return {
       append: (message) => this.append(name, type, message),
-      remove: (id) => this.apply({ op: 'remove', destination: name, id }),
-      delivered: (id) => void this.apply({ op: 'delivered', destination: name, id }),
-      purge: () => this.apply({ op: 'purge', destination: name }),
+      remove: (id) => {
+        // Acknowledged before its delivery mark was written: the mark is not needed any more.
+        if (marks.listed && !marks.young.delete(id)) marks.old.delete(id);
+        return this.apply({ op: 'remove', destination: name, id });
+      },
+      delivered: (id) => {
+        if (!this.options.groupCommit) {
+          void this.apply({ op: 'delivered', destination: name, id });
+          return;
+        }
+        if (marks.young.has(id) || marks.old.has(id)) {
+          // Handed out again before its first mark was written: each delivery counts (rare).
+          void this.apply({ op: 'delivered', destination: name, id });
+          return;
+        }
+        marks.young.add(id);
+        if (!marks.listed) {
+          marks.listed = true;
+          this.marked.push(marks);
+          this.armMarkTimer();
+        }
+      },
+      purge: () => {
+        marks.young.clear();
+        marks.old.clear();
+        return this.apply({ op: 'purge', destination: name });
+      },
     };
   }
 
@@ -150,7 +201,12 @@ export class Durability {
     this.closing = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
     if (this.writing) await this.writing;
+    // Delivery marks still waiting go out with the last batch.
+    this.ageMarks(true);
+    this.ageMarks(true);
     if (this.units.length > 0) await this.flush();
     if (this.units.length > 0) {
       const lost = this.units.reduce((n, u) => n + u.ops.length, 0);
@@ -213,6 +269,50 @@ export class Durability {
     return last !== undefined && last.messageId === messageId ? last : this.newUnit(messageId);
   }
 
+  /**
+   * Every MARK_DELAY_MS (or at once, `force`): the old marks (they waited that long for an
+   * acknowledgement that did not come) join this batch, and the young ones become old.
+   */
+  private ageMarks(force: boolean): void {
+    const marked = this.marked;
+    if (marked.length === 0) return;
+    const now = Date.now();
+    if (!force && now - this.marksAgedAt < MARK_DELAY_MS) return;
+    this.marksAgedAt = now;
+    let unit: Unit | undefined;
+    let kept = 0;
+    for (let i = 0; i < marked.length; i++) {
+      const marks = marked[i]!;
+      if (marks.old.size > 0) {
+        unit ??= this.currentUnit();
+        const destination = marks.destination;
+        for (const id of marks.old) unit.ops.push({ op: 'delivered', destination, id });
+        unit.applied ??= deferred();
+        marks.old.clear();
+      }
+      if (marks.young.size > 0) {
+        const aged = marks.old;
+        marks.old = marks.young;
+        marks.young = aged;
+        marked[kept++] = marks;
+      } else {
+        marks.listed = false;
+      }
+    }
+    marked.length = kept;
+  }
+
+  /** Makes sure a flush comes when the waiting marks are due, should no other write bring one. */
+  private armMarkTimer(): void {
+    if (this.marked.length === 0 || this.markTimer !== undefined || this.closing) return;
+    const due = Math.max(1, this.marksAgedAt + MARK_DELAY_MS - Date.now());
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      void this.flush();
+    }, due);
+    this.markTimer.unref();
+  }
+
   private schedule(): void {
     if (this.scheduled || this.writing !== undefined) return;
     this.scheduled = true;
@@ -223,7 +323,12 @@ export class Durability {
   }
 
   private async flush(): Promise<void> {
-    if (this.writing !== undefined || this.units.length === 0) return;
+    if (this.writing !== undefined) return;
+    this.ageMarks(false);
+    if (this.units.length === 0) {
+      this.armMarkTimer();
+      return;
+    }
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const units = this.units;
@@ -234,7 +339,11 @@ export class Durability {
     } finally {
       this.writing = undefined;
     }
-    if (this.units.length === 0 || this.closing) return;
+    if (this.closing) return;
+    if (this.units.length === 0) {
+      this.armMarkTimer();
+      return;
+    }
     if (this.failure === undefined) this.schedule();
     else if (this.units.some((u) => u.appended !== undefined)) this.schedule(); // new messages: try now
     else this.scheduleRetry();

@@ -46,6 +46,13 @@ export interface BrokerConfig {
     readonly maxTransactionSize: number;
     /** Most open transactions per session. */
     readonly maxTransactions: number;
+    /**
+     * Resident memory (bytes) at which the broker stops reading from clients that publish; 0 turns
+     * the alarm off. Unset: 40% of the machine's memory, at most half of V8's heap limit.
+     */
+    readonly memoryHighWaterMark?: number;
+    /** Memory (bytes) below which they are read again. Unset: 80% of the high-watermark. */
+    readonly memoryLowWaterMark?: number;
   };
   readonly log: { readonly level: string };
 }

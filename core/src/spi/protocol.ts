@@ -34,10 +34,20 @@ export interface ListenerConfig {
   readonly options: Record<string, unknown>;
 }
 
-/** How the MQM closes a client (the `disconnect` command, a slow-consumer policy). */
+/** How the MQM acts on a client: closes it (the `disconnect` command), or slows it down (flow control). */
 export interface SessionControl {
   /** Tell the client why (an error frame), then close the connection. */
   close(reason: WharfError): void;
+  /**
+   * Flow control: stop reading from the client (STOMP: `stream.pause()`), because the broker or a
+   * destination it sends to holds too much. What was read is still handled: frames already
+   * received are acted on, nothing accepted is dropped or refused. The client's further sends wait
+   * in its socket and, once that is full, in the client itself. Adapters that leave this out are
+   * never slowed down.
+   */
+  pauseReading?(): void;
+  /** Flow control: read from the client again (STOMP: `stream.resume()`). */
+  resumeReading?(): void;
 }
 
 /**

@@ -137,6 +137,24 @@ export interface DurableLog {
   purge(): Promise<void>;
 }
 
+/**
+ * Flow control, a destination's side (QueueContext.flow): what it holds, and whether producers
+ * should wait. See docs/performance.md "Flow control".
+ */
+export interface FlowSignal {
+  /**
+   * The destination now holds `delta` more bytes of messages waiting for consumers (negative:
+   * fewer). Called per message, so it costs one addition: it lets the broker-wide memory alarm
+   * tell memory the backlog gave back from memory that is really in use.
+   */
+  held(delta: number): void;
+  /**
+   * True: the destination passed its own high-watermark; sessions that send to it are paused
+   * (they stop being read) until it calls `blocked(false)`. Call it on changes only.
+   */
+  blocked(blocked: boolean): void;
+}
+
 /** What core gives a destination when it creates it. */
 export interface QueueContext {
   readonly name: string;
@@ -168,6 +186,8 @@ export interface QueueContext {
    * when `message.persistent` is true or its own settings make every message durable.
    */
   readonly durable?: DurableLog;
+  /** Flow control (always given by core; optional for contexts made elsewhere, e.g. in tests). */
+  readonly flow?: FlowSignal;
 }
 
 /** Overrides of the rights the MQM asks for on a queue type's destinations. */

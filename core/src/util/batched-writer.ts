@@ -3,6 +3,12 @@
  * write (one `writev` on a socket), and the writer says "full" once the client falls behind, so the
  * adapter can answer `Consumer.deliver()` with false and resume its subscriptions on `onDrain`.
  * It lives in core so that each adapter does not re-derive it from another adapter's internals.
+ *
+ * A frame may be queued in pieces (`add`, `addLatin1`, then `write` for the last): a head the
+ * adapter keeps encoded, a body shared by every subscriber of a topic, a constant terminator. At
+ * the flush, runs of small pieces are copied into one buffer and large pieces (message bodies) are
+ * handed to the socket as they are: a tick's batch reaches the kernel as a few large buffers, with
+ * no per-frame allocation and no copy of a large body, however many subscribers share it.
  */
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -16,8 +22,12 @@ export interface BatchedWriterOptions {
   readonly onFlush?: () => void;
 }
 
+/** Pieces of at least this many bytes go to the socket by reference; smaller ones are copied together. */
+export const BATCH_COPY_LIMIT = 1024;
+
 export class BatchedWriter {
-  private out: Buffer[] = [];
+  /** Buffers, and strings of one-byte characters (`addLatin1`), in order. */
+  private out: Array<Buffer | string> = [];
   private outBytes = 0;
   private flushScheduled = false;
   private blocked = false;
@@ -28,6 +38,7 @@ export class BatchedWriter {
   private readonly onDrain: () => void;
   private readonly onFlush: (() => void) | undefined;
   private readonly written = (): void => this.drained();
+  private readonly flushSoon = (): void => this.flush();
 
   constructor(private readonly stream: Duplex, options: BatchedWriterOptions) {
     this.highWaterMark = options.highWaterMark;
@@ -53,20 +64,35 @@ export class BatchedWriter {
    */
   write(bytes: Buffer | readonly Buffer[]): boolean {
     if (this.ended) return false;
-    if (Buffer.isBuffer(bytes)) {
-      this.out.push(bytes);
-      this.outBytes += bytes.length;
-    } else {
-      for (const piece of bytes) {
-        this.out.push(piece);
-        this.outBytes += piece.length;
-      }
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
-    if (this.backlog >= this.highWaterMark) {
+    if (Buffer.isBuffer(bytes)) this.add(bytes);
+    else for (const piece of bytes) this.add(piece);
+    return this.accepting();
+  }
+
+  /**
+   * Queues one piece of a frame without asking whether the client keeps up: the caller finishes the
+   * frame with `write()` (or asks `accepting()`). The piece is not copied when it is large: it must
+   * not change until it has been written.
+   */
+  add(piece: Buffer): void {
+    if (this.ended) return;
+    this.out.push(piece);
+    this.outBytes += piece.length;
+    this.schedule();
+  }
+
+  /** Like `add`, for text of one-byte characters only (an ASCII header line): copied at the flush. */
+  addLatin1(text: string): void {
+    if (this.ended) return;
+    this.out.push(text);
+    this.outBytes += text.length;
+    this.schedule();
+  }
+
+  /** Whether the client keeps up; false (and `full`) past the high-water mark, until `onDrain`. */
+  accepting(): boolean {
+    if (this.ended) return false;
+    if (this.outBytes + this.stream.writableLength >= this.highWaterMark) {
       this.blocked = true;
       return false;
     }
@@ -76,26 +102,36 @@ export class BatchedWriter {
   /** Writes what is queued now (the tick's batch, or a last error line before a close). */
   flush(): void {
     this.flushScheduled = false;
-    if (this.out.length === 0) return;
+    const count = this.out.length;
+    if (count === 0) return;
     const batch = this.out;
+    const bytes = this.outBytes;
     this.out = [];
     this.outBytes = 0;
-    if (this.stream.destroyed || !this.stream.writable) return;
+    const stream = this.stream;
+    if (stream.destroyed || !stream.writable) return;
     // While the client is behind, the batch's completion re-checks the level: the stream's own
     // 'drain' comes only past *its* high-water mark, which may lie above ours.
     const written = this.blocked ? this.written : undefined;
-    if (this.writev && batch.length > 1) {
-      this.stream.cork();
-      const last = batch.length - 1;
-      for (let i = 0; i < last; i++) this.stream.write(batch[i]!);
-      this.stream.write(batch[last]!, written);
-      this.stream.uncork();
+    const only = batch[0]!;
+    if (count === 1 && typeof only !== 'string') {
+      stream.write(only, written);
+    } else if (!this.writev) {
+      stream.write(join(batch, 0, count, bytes), written);
     } else {
-      this.stream.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch), written);
+      const chunks = coalesce(batch, count);
+      if (chunks.length === 1) stream.write(chunks[0]!, written);
+      else {
+        stream.cork();
+        const last = chunks.length - 1;
+        for (let i = 0; i < last; i++) stream.write(chunks[i]!);
+        stream.write(chunks[last]!, written);
+        stream.uncork();
+      }
     }
     this.onFlush?.();
     // Still below the mark: resume at once; otherwise the stream's 'drain' will.
-    if (this.blocked && this.stream.writableLength < this.highWaterMark) this.drained();
+    if (this.blocked && stream.writableLength < this.highWaterMark) this.drained();
   }
 
   /**
@@ -110,9 +146,60 @@ export class BatchedWriter {
     setTimeout(() => this.stream.destroy(), graceMs).unref();
   }
 
+  private schedule(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushSoon);
+    }
+  }
+
   private drained(): void {
     if (!this.blocked || this.ended || this.backlog >= this.highWaterMark) return;
     this.blocked = false;
     this.onDrain();
   }
+}
+
+function isLarge(piece: Buffer | string): piece is Buffer {
+  return typeof piece !== 'string' && piece.length >= BATCH_COPY_LIMIT;
+}
+
+/** The batch as buffers for one writev: runs of small pieces joined, large pieces as they are. */
+function coalesce(batch: ReadonlyArray<Buffer | string>, count: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  let runStart = 0;
+  let runBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const piece = batch[i]!;
+    if (isLarge(piece)) {
+      if (runBytes > 0) chunks.push(join(batch, runStart, i, runBytes));
+      chunks.push(piece);
+      runStart = i + 1;
+      runBytes = 0;
+    } else {
+      runBytes += piece.length;
+    }
+  }
+  if (runBytes > 0) chunks.push(join(batch, runStart, count, runBytes));
+  return chunks;
+}
+
+/** Copies pieces [from, to) into one new buffer of `bytes` bytes (a single buffer is returned as is). */
+function join(batch: ReadonlyArray<Buffer | string>, from: number, to: number, bytes: number): Buffer {
+  if (to - from === 1 && typeof batch[from] !== 'string') return batch[from] as Buffer;
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (let i = from; i < to; i++) {
+    const piece = batch[i]!;
+    if (typeof piece === 'string') {
+      // Short text (a header line) is copied faster by a loop than by a native call.
+      if (piece.length > 64) out.write(piece, offset, piece.length, 'latin1');
+      else for (let k = 0; k < piece.length; k++) out[offset + k] = piece.charCodeAt(k);
+      offset += piece.length;
+    } else if (piece.length > 0) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+  }
+  return out;
 }

@@ -31,12 +31,45 @@ describe('BatchedWriter', () => {
       for (let i = 0; i < 100; i++) writer.write(Buffer.from(`line ${i}\n`));
       expect(writes, 'nothing is written inside the tick').to.equal(0);
       await tick();
-      expect(writes, 'one corked batch of 100 buffers').to.equal(100);
+      expect(writes, 'the small buffers of one tick copied together into one write').to.equal(1);
       expect(server.writableCorked).to.equal(0);
       let received = '';
       client.on('data', (chunk: Buffer) => { received += chunk.toString(); });
       while (received.split('\n').length < 101) await tick();
       expect(received.split('\n')[99]).to.equal('line 99');
+    } finally {
+      close();
+    }
+  });
+
+  it('writes frames queued in pieces in order, large pieces by reference between copied runs of small ones', async () => {
+    const { server, client, close } = await socketPair();
+    try {
+      const chunks: Buffer[] = [];
+      const write = server.write.bind(server);
+      server.write = ((chunk: Buffer, ...rest: unknown[]) => {
+        chunks.push(chunk);
+        return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+      }) as Socket['write'];
+      const writer = new BatchedWriter(server, { highWaterMark: 1 << 20, onDrain: () => undefined });
+      const body = Buffer.alloc(4096, 0x62);
+      const nul = Buffer.from([0]);
+      for (let i = 0; i < 3; i++) {
+        writer.add(Buffer.from(`head ${i}\n`));
+        writer.addLatin1(`ack:${i}\n`);
+        writer.add(body);
+        expect(writer.write(nul)).to.equal(true);
+      }
+      await tick();
+      // head+ack, body, nul+head+ack, body, nul+head+ack, body, nul
+      expect(chunks.length).to.equal(7);
+      expect(chunks.filter((c) => c === body).length, 'the body itself, never a copy').to.equal(3);
+      const expected = [0, 1, 2].map((i) => `head ${i}\nack:${i}\n${body.toString('latin1')}\0`).join('');
+      let received = '';
+      client.setEncoding('latin1');
+      client.on('data', (text: string) => { received += text; });
+      while (received.length < expected.length) await tick();
+      expect(received).to.equal(expected);
     } finally {
       close();
     }

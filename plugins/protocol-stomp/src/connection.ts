@@ -31,9 +31,13 @@ export class StompConnection {
   private readonly pending: Frame[] = [];
   private readonly writer: BatchedWriter;
   private released = false;
+  private pausedReading = false;
   /** The client ended its side while CONNECT was being authenticated. */
   private inputDone = false;
   private readonly connectTimer: NodeJS.Timeout;
+  /** The last promise a frame without a receipt returned, which has a failure handler already. */
+  private watched: Promise<void> | undefined;
+  private readonly failOnStoreError = (err: unknown): void => this.fail(asClientError(err));
   /** Per open transaction: what the adapter itself must do once it commits (1.0/1.1 ack bookkeeping). */
   private readonly commitActions = new Map<string, Array<() => void>>();
 
@@ -133,10 +137,17 @@ export class StompConnection {
     try {
       const result = handler.handle(this, frame);
       if (result instanceof Promise) {
-        result.then(
-          () => { if (answer !== undefined) this.sendReceipt(answer); },
-          (err: unknown) => this.fail(asClientError(err), frame),
-        );
+        if (answer !== undefined) {
+          result.then(
+            () => this.sendReceipt(answer),
+            (err: unknown) => this.fail(asClientError(err), frame),
+          );
+        } else if (result !== this.watched) {
+          // Durable sends and acks of one batch share the store's promise: without a receipt to send,
+          // one failure handler per promise is enough (the ERROR names no frame: none asked for a receipt).
+          this.watched = result;
+          result.then(undefined, this.failOnStoreError);
+        }
       } else if (answer !== undefined) this.sendReceipt(answer);
     } catch (err) {
       this.fail(asClientError(err), frame);
@@ -185,7 +196,39 @@ export class StompConnection {
     this.commitActions.delete(transaction);
   }
 
+  // ------------------------------------------------------------------ flow control
+
+  /** True while flow control keeps this connection from being read. */
+  get readingPaused(): boolean {
+    return this.pausedReading;
+  }
+
+  /**
+   * Flow control (SessionControl.pauseReading): the broker or a destination this client sends to
+   * holds too much. The socket is not read until resumeReading(): the client's frames wait in the
+   * kernel's buffers and then in the client (TCP pushes back). Frames already read are still
+   * handled. The client's heart-beats cannot be read meanwhile, so its silence does not count.
+   */
+  pauseReading(): void {
+    if (this.pausedReading || !this.isOpen) return;
+    this.pausedReading = true;
+    this.heartBeat?.suspendReads(true);
+    this.stream.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.pausedReading) return;
+    this.pausedReading = false;
+    this.heartBeat?.suspendReads(false);
+    if (this.isOpen) this.stream.resume();
+  }
+
   // ------------------------------------------------------------------ output
+
+  /** The connection's writer for frames written in pieces (MESSAGE), or undefined once closed. */
+  get output(): BatchedWriter | undefined {
+    return this.state === 'closed' ? undefined : this.writer;
+  }
 
   /** Queues bytes; they go out in one write per tick. Returns false when the client is behind. */
   write(bytes: Buffer | readonly Buffer[]): boolean {

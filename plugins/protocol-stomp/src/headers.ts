@@ -18,13 +18,21 @@ const CONTROL_HEADERS = new Set([
   'login', 'passcode', 'persistent', 'redelivered', 'delivery-count',
 ]);
 
+/** Shared by every message that carries no header of its sender's own: nothing may change it. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** The sender's own headers of a SEND, first occurrence of each name. */
 export function userHeaders(frame: Frame): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of frame.headers) {
-    if (!CONTROL_HEADERS.has(name) && !(name in out)) out[name] = value;
+  const headers = frame.headers;
+  let out: Record<string, string> | undefined;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (CONTROL_HEADERS.has(name)) continue;
+    if (out === undefined) out = {};
+    else if (name in out) continue;
+    out[name] = value;
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 /**

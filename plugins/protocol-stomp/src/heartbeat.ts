@@ -38,6 +38,7 @@ export class HeartBeat {
   private lastRead = Date.now();
   private lastWrite = Date.now();
   private stopped = false;
+  private readsSuspended = false;
 
   constructor(
     private readonly plan: HeartBeatPlan,
@@ -53,6 +54,15 @@ export class HeartBeat {
 
   /** Any bytes from the client count as a sign of life. */
   read(): void {
+    this.lastRead = Date.now();
+  }
+
+  /**
+   * Flow control stopped reading the client (true) or reads it again (false): a client that is not
+   * read cannot be heard, so it is not taken for gone meanwhile, and its interval starts anew.
+   */
+  suspendReads(suspended: boolean): void {
+    this.readsSuspended = suspended;
     this.lastRead = Date.now();
   }
 
@@ -86,6 +96,7 @@ export class HeartBeat {
     this.checkTimer = setTimeout(() => {
       if (this.stopped) return;
       const allowed = this.plan.expectEvery * this.grace;
+      if (this.readsSuspended) this.lastRead = Date.now();
       const silent = Date.now() - this.lastRead;
       if (silent > allowed) this.onSilence(silent);
       else this.armCheck(allowed - silent + 1);

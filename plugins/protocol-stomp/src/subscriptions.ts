@@ -3,21 +3,85 @@
  * frames (STOMP 1.2 §MESSAGE) and keeps what ACK/NACK need to find the delivery again:
  * 1.2 clients echo the `ack` header, 1.0/1.1 clients name the `message-id` (and `subscription`).
  */
-import type { AckMode, ClientSession, Consumer, Delivery, Subscription, WharfError } from '@wharf/core';
-import { encodeMessage } from './codec/index.js';
+import type { AckMode, ClientSession, Consumer, Delivery, Message, Subscription, WharfError } from '@wharf/core';
+import { encodeMessageBlock, encodeSubscriptionHead, NUL_BYTE, type BlockOmits, type StompVersion } from './codec/index.js';
 import type { StompConnection } from './connection.js';
 
-const REDELIVERED: ReadonlyArray<readonly [string, string]> = [['redelivered', 'true']];
-const PERSISTENT: ReadonlyArray<readonly [string, string]> = [['persistent', 'true']];
-const REDELIVERED_PERSISTENT: ReadonlyArray<readonly [string, string]> = [['redelivered', 'true'], ['persistent', 'true']];
-const NONE: ReadonlyArray<readonly [string, string]> = [];
+type Extra = ReadonlyArray<readonly [string, string]>;
+const REDELIVERED: Extra = [['redelivered', 'true']];
+const PERSISTENT: Extra = [['persistent', 'true']];
+const REDELIVERED_PERSISTENT: Extra = [['redelivered', 'true'], ['persistent', 'true']];
+const NONE: Extra = [];
+/** The extra lines as bytes, by `extraIndex` (bit 1: redelivered, bit 0: persistent). */
+const EXTRA_LINES: ReadonlyArray<Buffer | undefined> = [
+  undefined,
+  Buffer.from('persistent:true\n'),
+  Buffer.from('redelivered:true\n'),
+  Buffer.from('redelivered:true\npersistent:true\n'),
+];
+const EXTRAS: readonly Extra[] = [NONE, PERSISTENT, REDELIVERED, REDELIVERED_PERSISTENT];
+const VERSION_INDEX: Readonly<Record<StompVersion, number>> = { '1.0': 0, '1.1': 1, '1.2': 2 };
+
+/**
+ * The encoded message blocks (`message-id`, sender headers, `content-length`: everything of a MESSAGE head that
+ * does not depend on the subscription) of the message delivered last. A topic hands one message to each of its
+ * subscribers in turn, so every subscriber after the first finds the block here instead of escaping and encoding
+ * the same headers again. One message at a time, two variants (version, ack, extra lines) of it: no map, nothing
+ * kept alive but the last message.
+ */
+class BlockCache {
+  private message: Message | undefined = undefined;
+  private key0 = -1;
+  private block0: string | Buffer | undefined = undefined;
+  private key1 = -1;
+  private block1: string | Buffer | undefined = undefined;
+
+  get(message: Message, version: StompVersion, ack: boolean, extraIndex: number): string | Buffer {
+    const key = VERSION_INDEX[version] * 8 + (ack ? 4 : 0) + extraIndex;
+    if (message === this.message) {
+      if (key === this.key0) return this.block0!;
+      if (key === this.key1) return this.block1!;
+    } else {
+      this.message = message;
+      this.key0 = -1;
+      this.key1 = -1;
+      this.block0 = undefined;
+      this.block1 = undefined;
+    }
+    const block = encodeBlock(message, version, { ack, extra: EXTRAS[extraIndex]! });
+    this.key1 = this.key0;
+    this.block1 = this.block0;
+    this.key0 = key;
+    this.block0 = block;
+    return block;
+  }
+}
+
+function encodeBlock(message: Message, version: StompVersion, omits: BlockOmits): string | Buffer {
+  const bodyLength = message.body.byteLength;
+  try {
+    return encodeMessageBlock(version, message.id, message.headers, bodyLength, omits);
+  } catch {
+    // A header a 1.1+ sender wrote may be unrepresentable in this client's version (a line break
+    // in a 1.0 value): deliver the message with such headers made representable.
+    return encodeMessageBlock(version, message.id, representable(message.headers), bodyLength, omits);
+  }
+}
+
+const blocks = new BlockCache();
+
+function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
 
 export class StompConsumer implements Consumer {
   subscription!: Subscription;
   /** For 1.0/1.1 clients in client modes: message-id -> delivery tag of unacknowledged deliveries. */
   readonly tagsByMessageId: Map<string, number> | undefined;
-  /** `<number>-` : the prefix of this subscription's 1.2 `ack` ids. */
-  private readonly ackPrefix: string;
+  /** `ack:<number>-` : the start of this subscription's 1.2 `ack` lines. */
+  private readonly ackLine: string | undefined;
+  /** `MESSAGE`, `subscription`, `destination`: the same bytes for every delivery (STOMP 1.2 §MESSAGE). */
+  private readonly head: Buffer;
 
   constructor(
     private readonly connection: StompConnection,
@@ -28,34 +92,39 @@ export class StompConsumer implements Consumer {
     readonly ackMode: AckMode,
     readonly prefetch: number,
   ) {
-    this.ackPrefix = `${number}-`;
-    this.tagsByMessageId = ackMode !== 'auto' && connection.version !== '1.2' ? new Map() : undefined;
+    const v12 = connection.version === '1.2';
+    this.tagsByMessageId = ackMode !== 'auto' && !v12 ? new Map() : undefined;
+    // 1.2 ack ids are `<subscription number>-<tag>`: digits and a dash, nothing to escape.
+    this.ackLine = ackMode !== 'auto' && v12 ? `ack:${number}-` : undefined;
+    this.head = encodeSubscriptionHead(connection.version, destination, id);
   }
 
+  /**
+   * Writes the MESSAGE frame in pieces: this subscription's head, the delivery's `ack` and extra
+   * lines, the message's block (encoded once per message, see BlockCache), the body as it is, a
+   * NUL. The writer copies the small pieces together and hands the body to the socket uncopied.
+   */
   deliver(delivery: Delivery): boolean {
     const message = delivery.message;
-    const extra = delivery.redelivered
-      ? (message.persistent ? REDELIVERED_PERSISTENT : REDELIVERED)
-      : (message.persistent ? PERSISTENT : NONE);
-    let ack: string | undefined;
-    if (this.ackMode !== 'auto') {
-      if (this.tagsByMessageId !== undefined) {
-        // Re-inserted, so that the map stays in tag order for cumulative acks.
-        this.tagsByMessageId.delete(message.id);
-        this.tagsByMessageId.set(message.id, delivery.tag);
-      }
-      else ack = this.ackPrefix + delivery.tag;
+    const extraIndex = (delivery.redelivered ? 2 : 0) + (message.persistent ? 1 : 0);
+    const connection = this.connection;
+    const ackLine = this.ackLine;
+    if (this.tagsByMessageId !== undefined) {
+      // Re-inserted, so that the map stays in tag order for cumulative acks.
+      this.tagsByMessageId.delete(message.id);
+      this.tagsByMessageId.set(message.id, delivery.tag);
     }
-    const version = this.connection.version;
-    let frame: Buffer | readonly Buffer[];
-    try {
-      frame = encodeMessage(version, this.destination, message.id, this.id, ack, extra, message.headers, message.body);
-    } catch {
-      // A header a 1.1+ sender wrote may be unrepresentable in this client's version (a line break
-      // in a 1.0 value): deliver the message with such headers made representable.
-      frame = encodeMessage(version, this.destination, message.id, this.id, ack, extra, representable(message.headers), message.body);
-    }
-    return this.connection.write(frame);
+    const block = blocks.get(message, connection.version, ackLine !== undefined, extraIndex);
+    const writer = connection.output;
+    if (writer === undefined) return false;
+    writer.add(this.head);
+    if (ackLine !== undefined) writer.addLatin1(ackLine + delivery.tag + '\n');
+    if (extraIndex !== 0) writer.add(EXTRA_LINES[extraIndex]!);
+    if (typeof block === 'string') writer.addLatin1(block);
+    else writer.add(block);
+    if (message.body.byteLength > 0) writer.add(asBuffer(message.body));
+    writer.add(NUL_BYTE);
+    return writer.accepting();
   }
 
   cancel(reason: WharfError): void {
@@ -81,6 +150,18 @@ export class StompConsumer implements Consumer {
       map.delete(id);
     }
   }
+}
+
+/** The decimal number in `text[from, to)`, or NaN (read in place: an ACK costs no substrings). */
+function decimal(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 16) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function representable(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -130,8 +211,8 @@ export class SubscriptionTable {
   byAckId(ackId: string): { consumer: StompConsumer; tag: number } | undefined {
     const dash = ackId.indexOf('-');
     if (dash <= 0) return undefined;
-    const consumer = this.byNumber.get(Number(ackId.slice(0, dash)));
-    const tag = Number(ackId.slice(dash + 1));
+    const consumer = this.byNumber.get(decimal(ackId, 0, dash));
+    const tag = decimal(ackId, dash + 1, ackId.length);
     if (consumer === undefined || !Number.isSafeInteger(tag) || tag <= 0) return undefined;
     return { consumer, tag };
   }

@@ -13,6 +13,8 @@ export interface QueueSettings {
   readonly autoDelete: boolean;
   /** Store every message durably, persistent or not (when the broker has a store). */
   readonly durable: boolean;
+  /** Bytes held at which producers sending here are paused (flow control); undefined = never. */
+  readonly highWaterMarkBytes: number | undefined;
 }
 
 export const queueSettingsSchema: JsonSchema = {
@@ -39,6 +41,11 @@ export const queueSettingsSchema: JsonSchema = {
       default: false,
       description: 'remove the queue when it is empty and its last subscriber has left (default: it stays until deleted)',
     },
+    highWaterMarkBytes: {
+      type: 'integer',
+      minimum: 1,
+      description: 'flow control: the bytes (bodies plus headers) held at which the broker stops reading from clients that send here, until the queue is back under 80% of it; nothing is dropped or refused (default: only the broker-wide limits.memoryHighWaterMark applies)',
+    },
     durable: {
       type: 'boolean',
       default: false,
@@ -63,7 +70,8 @@ export function readQueueSettings(name: string, raw: Record<string, unknown>): Q
   if (typeof autoDelete !== 'boolean') throw badSetting(name, 'autoDelete', autoDelete, 'true or false');
   const durable = raw['durable'] ?? false;
   if (typeof durable !== 'boolean') throw badSetting(name, 'durable', durable, 'true or false');
-  return { maxLength, maxBytes, overflow, autoDelete, durable };
+  const highWaterMarkBytes = positiveInteger(name, raw, 'highWaterMarkBytes');
+  return { maxLength, maxBytes, overflow, autoDelete, durable, highWaterMarkBytes };
 }
 
 function positiveInteger(name: string, raw: Record<string, unknown>, key: string): number | undefined {

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import { ErrorCodes, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, MARK_DELAY_MS, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
 import { connectClient, expectWharfError, message, replayAll, settle, startTestBroker, type TestClient } from '@wharf/testkit';
 import { MemoryStore, memoryStorePlugin } from '@wharf/store-memory';
 import queuePlugin from '../src/index.js';
@@ -166,6 +166,9 @@ describe('queue with a durable store', () => {
     const { consumer, subscription } = client.subscribe('/queue/a', { ackMode: 'client-individual' });
     await flushed();
     expect(consumer.bodies).to.deep.equal(['one', 'two']);
+    // Delivery marks wait MARK_DELAY_MS to 2 × MARK_DELAY_MS for an ack that would make them moot.
+    await new Promise((resolve) => setTimeout(resolve, 2 * MARK_DELAY_MS + 20));
+    await flushed();
     const stored = await replayAll(store.inner, '/queue/a');
     expect(stored.map((s) => s.deliveryCount), 'deliveries are recorded').to.deep.equal([1, 1]);
     const acked = client.session.ack(subscription, consumer.deliveries[0]!.tag);
@@ -182,6 +185,21 @@ describe('queue with a durable store', () => {
     store.inner.failWrites();
     await second; // retried by itself, with no other traffic
     expect(await replayAll(store.inner, '/queue/a')).to.deep.equal([]);
+  });
+
+  it('writes no delivery mark for a message acknowledged before the mark was due', async () => {
+    await start();
+    await client.session.send('/queue/a', persistent('quick'));
+    await client.session.send('/queue/a', persistent('slow'));
+    const { consumer, subscription } = client.subscribe('/queue/a', { ackMode: 'client-individual' });
+    await flushed();
+    await client.session.ack(subscription, consumer.deliveries[0]!.tag);
+    await new Promise((resolve) => setTimeout(resolve, 2 * MARK_DELAY_MS + 20));
+    await flushed();
+    const marks = store.writes.flat().filter((op) => op.op === 'delivered').map((op) => (op as { id: string }).id);
+    expect(marks, 'only the unacknowledged message is marked').to.deep.equal([consumer.deliveries[1]!.message.id]);
+    expect((await replayAll(store.inner, '/queue/a')).map((s) => [Buffer.from(s.message.body).toString(), s.deliveryCount]))
+      .to.deep.equal([['slow', 1]]);
   });
 
   it('stores every message of a queue whose routing rule says durable: true', async () => {

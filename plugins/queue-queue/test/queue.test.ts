@@ -11,6 +11,7 @@ const routing = {
     { match: '^/queue/lossy/', type: 'queue', options: { maxLength: 3, overflow: 'drop-head' } },
     { match: '^/queue/lossy-bytes/', type: 'queue', options: { maxBytes: 100, overflow: 'drop-head' } },
     { match: '^/queue/auto/', type: 'queue', options: { autoDelete: true } },
+    { match: '^/queue/hwm/', type: 'queue', options: { highWaterMarkBytes: 1000 } },
   ],
   prefixes: { '/queue/': 'queue' },
   fallback: 'reject',
@@ -382,6 +383,33 @@ describe('queue', () => {
       await send('/queue/lossy-bytes/a', [body('a'), body('b'), body('c')]);
       expect(stats('/queue/lossy-bytes/a')).to.include({ depth: 2, dropped: 1 });
       expect(client.subscribe('/queue/lossy-bytes/a').consumer.bodies).to.deep.equal([body('b'), body('c')]);
+    });
+
+    it('pauses its producers past highWaterMarkBytes, accepting every message, until it is back under 80% of it', async () => {
+      const hundred = (i: number): string => String(i).padStart(100, 'x');
+      await send('/queue/hwm/a', Array.from({ length: 9 }, (_, i) => hundred(i)));
+      expect(broker.mqm.pausedSessions, '900 bytes held').to.equal(0);
+      await send('/queue/hwm/a', [hundred(9)]);
+      expect(stats('/queue/hwm/a').depth, 'the message that reached the mark is accepted').to.equal(10);
+      expect(broker.mqm.pausedSessions, '1000 bytes held: the sender is paused').to.equal(1);
+      const other = await connectClient(broker);
+      await send('/queue/other', ['m'], other);
+      expect(broker.mqm.pausedSessions, 'a sender to another destination is not').to.equal(1);
+      const { consumer, subscription } = other.subscribe('/queue/hwm/a', { ackMode: 'client-individual', prefetch: 1 });
+      expect(broker.mqm.pausedSessions, '900 bytes: still over 80%').to.equal(1);
+      other.session.ack(subscription, consumer.deliveries[0]!.tag);
+      expect(stats('/queue/hwm/a').depth).to.equal(8);
+      expect(broker.mqm.pausedSessions, '800 bytes: resumed').to.equal(0);
+    });
+
+    it('reports the bytes it holds to the broker\'s memory accounting', async () => {
+      const before = broker.flow.held;
+      await send('/queue/a', ['x'.repeat(1000), 'y'.repeat(1000)]);
+      const held = broker.flow.held - before;
+      expect(held).to.be.at.least(2000);
+      const { consumer } = client.subscribe('/queue/a');
+      expect(consumer.bodies).to.have.length(2);
+      expect(broker.flow.held).to.equal(before);
     });
 
     it('refuses invalid settings in a routing rule when the broker is created', async () => {

@@ -22,7 +22,8 @@ const USAGE = `usage: npm run bench -- [flags]
   --rate N            latency scenario: open-loop msg/s (default: 2000)
   --open-rate N       slow-consumer scenario: producer msg/s; its consumer reads a quarter (default: 20000)
   --connections N     idle scenario: connections (default: 1000)
-  --targets a,b       only these servers (relay, wharf, rabbitmq); ratios need the relay (default: all)
+  --memory-hwm MB     slow-consumer scenario: Wharf's limits.memoryHighWaterMark in MiB (default: 256)
+  --targets a,b       only these servers (relay, wharf, wharf-1tx, rabbitmq); ratios need the reference (default: all)
   --peer rabbitmq     also measure RabbitMQ (Debian's rabbitmq-server with the STOMP plugin), if installed
   --cpu-prof DIR      write a CPU profile of every Wharf process into DIR (node --cpu-prof)
   --quick             tiny runs for a smoke test (1 run, 0.5 s, 100 connections)
@@ -41,7 +42,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     options: {
       scenarios: { type: 'string' }, sizes: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' },
       warmup: { type: 'string' }, inflight: { type: 'string' }, rate: { type: 'string' }, 'open-rate': { type: 'string' },
-      connections: { type: 'string' }, peer: { type: 'string' }, targets: { type: 'string' }, 'cpu-prof': { type: 'string' },
+      connections: { type: 'string' }, 'memory-hwm': { type: 'string' }, peer: { type: 'string' }, targets: { type: 'string' }, 'cpu-prof': { type: 'string' },
       quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -52,7 +53,7 @@ function parse(argv: string[]): BenchOptions | undefined {
   const sizes = (values.sizes ?? '100,4096').split(',').map((s) => positiveNumber('sizes', s.trim(), 0));
   for (const size of sizes) if (size < 16 || !Number.isInteger(size)) throw new Error(`--sizes: each size is a whole number of bytes ≥ 16, got ${size}`);
   const only = values.targets?.split(',').map((t) => t.trim()).filter(Boolean);
-  for (const t of only ?? []) if (!['relay', 'wharf', 'rabbitmq'].includes(t)) throw new Error(`--targets: unknown server ${JSON.stringify(t)} (relay, wharf, rabbitmq)`);
+  for (const t of only ?? []) if (!['relay', 'wharf', 'wharf-1tx', 'rabbitmq'].includes(t)) throw new Error(`--targets: unknown server ${JSON.stringify(t)} (relay, wharf, wharf-1tx, rabbitmq)`);
   if (only?.includes('rabbitmq') && values.peer !== 'rabbitmq') throw new Error('--targets rabbitmq needs --peer rabbitmq');
   const cpuProfileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
@@ -66,6 +67,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     rate: positiveNumber('rate', values.rate, 2000),
     openRate: positiveNumber('open-rate', values['open-rate'], 20000),
     connections: Math.round(positiveNumber('connections', values.connections, quick ? 100 : 1000)),
+    memoryHighWaterMark: Math.round(positiveNumber('memory-hwm', values['memory-hwm'], 256) * 1024 * 1024),
     ...(values.peer === 'rabbitmq' ? { peer: 'rabbitmq' as const } : {}),
     ...(cpuProfileDir ? { cpuProfileDir } : {}),
     ...(only ? { only: only as TargetKind[] } : {}),

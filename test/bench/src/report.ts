@@ -34,7 +34,18 @@ export interface Goal {
   met(result: Result): boolean | undefined;
 }
 
+/** Scenarios whose ratios are not to the relay: the reference target, and how the table names it. */
+export const REFERENCES: Readonly<Record<string, { readonly target: TargetKind; readonly label: string }>> = {
+  'durable-receipts': { target: 'wharf-1tx', label: '1 tx per message' },
+};
+
 export function goalFor(scenario: string, metric: string): Goal | undefined {
+  if (scenario === 'durable-receipts' && metric === 'throughput') {
+    return { text: '≥ 20× 1 tx/msg (issue 6)', met: (r) => (r.ratio === undefined ? undefined : r.ratio >= 20) };
+  }
+  if (scenario === 'slow-consumer' && metric === 'peak-rss-vs-watermark') {
+    return { text: '≤ 1.20 (HWM + 20%)', met: (r) => r.median <= 1.2 };
+  }
   if (['queue-1-1', 'queue-4-4', 'topic-1-10'].includes(scenario)) {
     return { text: '≥ 0.40× relay', met: (r) => (r.ratio === undefined ? undefined : r.ratio >= 0.4) };
   }
@@ -49,11 +60,12 @@ export function goalFor(scenario: string, metric: string): Goal | undefined {
 /** Fills in ratios: every non-relay figure against the relay's same scenario, metric and size. */
 export function addRatios(results: Result[]): void {
   const key = (r: Result, scenario = r.scenario): string => `${scenario}|${r.metric}|${r.size}`;
-  const relay = new Map<string, Result>();
-  for (const r of results) if (r.target === 'relay') relay.set(key(r), r);
+  const reference = new Map<string, Result>();
+  const referenceOf = (scenario: string): TargetKind => REFERENCES[scenario]?.target ?? 'relay';
+  for (const r of results) if (r.target === referenceOf(r.scenario)) reference.set(key(r), r);
   for (const r of results) {
-    if (r.target === 'relay' || r.target === 'null' || isCpuMetric(r.metric)) continue;
-    const ref = relay.get(key(r));
+    if (r.target === referenceOf(r.scenario) || r.target === 'relay' || r.target === 'null' || isCpuMetric(r.metric)) continue;
+    const ref = reference.get(key(r));
     if (ref && ref.median > 0 && Number.isFinite(r.median)) r.ratio = r.median / ref.median;
     if (r.scenario === 'durable') {
       const q = results.find((x) => x.target === r.target && x.scenario === 'queue-1-1' && x.metric === 'throughput' && x.size === r.size);
@@ -77,6 +89,7 @@ export function formatValue(value: number, unit: string): string {
   if (unit === 'msg/s') return value >= 1000 ? `${(value / 1000).toFixed(value >= 100000 ? 0 : 1)}k` : value.toFixed(0);
   if (unit === 'ms') return value < 10 ? value.toFixed(3) : value.toFixed(1);
   if (unit === 'MB' || unit === 'KB') return value.toFixed(1);
+  if (unit === '×') return `${value.toFixed(2)}×`;
   return String(+value.toPrecision(4));
 }
 
@@ -87,7 +100,7 @@ function sizeLabel(size: number | null): string {
 
 /** A Markdown table: one row per scenario, metric and size; a column per target; ratios to the relay. */
 export function table(results: readonly Result[], titles: ReadonlyMap<string, string>): string {
-  const peers = [...new Set(results.map((r) => r.target))].filter((t) => t !== 'relay' && t !== 'wharf' && t !== 'null');
+  const peers = [...new Set(results.map((r) => r.target))].filter((t) => t !== 'relay' && t !== 'wharf' && t !== 'null' && t !== 'wharf-1tx');
   const header = ['scenario', 'size', 'metric', 'unit', 'relay', 'wharf', 'wharf / relay', 'target', 'met',
     ...peers.flatMap((p) => [p, `${p} / relay`]), 'CPU server+generator (relay · wharf)'];
   const rows: string[][] = [];
@@ -100,6 +113,7 @@ export function table(results: readonly Result[], titles: ReadonlyMap<string, st
     seen.add(k);
     const same = (t: TargetKind, metric = r.metric): Result | undefined =>
       results.find((x) => x.scenario === r.scenario && x.metric === metric && x.size === r.size && x.target === t);
+    const referenceTo = REFERENCES[r.scenario];
     // The CPU each side used, once per scenario and size: shows whether the generator was the limit.
     let cpu = '';
     const cpuKey = `${r.scenario}|${r.size}`;
@@ -110,9 +124,9 @@ export function table(results: readonly Result[], titles: ReadonlyMap<string, st
         const generator = same(t, 'generator-cpu');
         return server && generator ? `${server.median.toFixed(2)}+${generator.median.toFixed(2)}` : undefined;
       };
-      cpu = (['null', 'relay', 'wharf'] as const).map(side).filter((x) => x !== undefined).join(' · ');
+      cpu = (['null', referenceTo?.target ?? 'relay', 'wharf'] as const).map(side).filter((x) => x !== undefined).join(' · ');
     }
-    const relay = same('relay');
+    const relay = same(referenceTo?.target ?? 'relay');
     const wharf = same('wharf');
     const nullTarget = same('null');
     const goal = goalFor(r.scenario, r.metric);
@@ -121,7 +135,8 @@ export function table(results: readonly Result[], titles: ReadonlyMap<string, st
     if (wharf?.ratioToQueue11 !== undefined) ratio += ` (${wharf.ratioToQueue11.toFixed(2)}× own queue 1→1)`;
     rows.push([
       titles.get(r.scenario) ?? r.scenario, sizeLabel(r.size), r.metric, r.unit,
-      nullTarget ? `${formatValue(nullTarget.median, r.unit)} (null server)` : relay ? formatValue(relay.median, r.unit) : '—',
+      nullTarget ? `${formatValue(nullTarget.median, r.unit)} (null server)`
+        : relay ? `${formatValue(relay.median, r.unit)}${referenceTo ? ` (${referenceTo.label})` : ''}` : '—',
       wharf ? formatValue(wharf.median, r.unit) : '—',
       ratio, goal?.text ?? '', met === undefined ? '' : met ? 'yes' : 'NO',
       ...peers.flatMap((p) => {

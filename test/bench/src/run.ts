@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly rate: number;
   readonly openRate: number;
   readonly connections: number;
+  /** Wharf's limits.memoryHighWaterMark in the slow-consumer scenario, bytes (default 256 MiB). */
+  readonly memoryHighWaterMark?: number;
   readonly peer?: 'rabbitmq';
   /** Run only against these servers (default: all the scenario's). */
   readonly only?: readonly TargetKind[];
@@ -75,6 +77,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const targetOptions: TargetOptions = {
       ...(scenario.durable ? { durable: true } : {}),
       ...(scenario.name === 'idle' ? { connections: options.connections } : {}),
+      ...(scenario.name === 'slow-consumer' ? { memoryHighWaterMark: memoryHighWaterMark(options) } : {}),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
     };
     for (const size of scenario.sized ? options.sizes : [null]) {
@@ -100,6 +103,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             const settings: Settings = {
               size: size ?? 0, warmupSeconds: options.warmupSeconds, seconds: options.seconds, inflight: options.inflight,
               rate: options.rate, openRate: options.openRate, connections: options.connections, runId: `${++runCounter}`,
+              memoryHighWaterMark: memoryHighWaterMark(options),
             };
             let target = running.get(kind);
             let measurement: Measurement | undefined;
@@ -147,6 +151,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
   }
   return { results, verdicts, failures, notes };
+}
+
+/** The slow-consumer scenario's watermark: low enough that a 4 s backlog passes it. */
+export const DEFAULT_BENCH_MEMORY_HIGH_WATER_MARK = 256 * 1024 * 1024;
+
+function memoryHighWaterMark(options: BenchOptions): number {
+  return options.memoryHighWaterMark ?? DEFAULT_BENCH_MEMORY_HIGH_WATER_MARK;
 }
 
 function fmt(x: number): string {

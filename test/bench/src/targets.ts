@@ -14,7 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The monorepo root: this file is test/bench/dist/targets.js. */
 export const REPO_ROOT = resolve(here, '../../..');
 
-export type TargetKind = 'null' | 'relay' | 'wharf' | 'rabbitmq';
+/** `wharf-1tx`: Wharf with its durable store writing one transaction per message (`store.groupCommit: false`). */
+export type TargetKind = 'null' | 'relay' | 'wharf' | 'wharf-1tx' | 'rabbitmq';
 
 export interface TargetOptions {
   /** Configure Wharf with a durable store (the durable scenario). */
@@ -23,6 +24,10 @@ export interface TargetOptions {
   readonly cpuProfileDir?: string;
   /** Raise listener limits for this many connections. */
   readonly connections?: number;
+  /** Wharf's `limits.memoryHighWaterMark`, bytes (flow control); unset: Wharf's default. */
+  readonly memoryHighWaterMark?: number;
+  /** Durable store with one transaction per message (`store.groupCommit: false`). */
+  readonly perMessageCommit?: boolean;
 }
 
 export interface Target {
@@ -180,12 +185,13 @@ export function wharfConfig(port: number, options: TargetOptions & { dbFile?: st
     plugins,
     listeners: [listener],
     routing: { prefixes: { '/queue/': 'queue', '/topic/': 'topic' }, fallback: 'topic' },
-    ...(options.durable ? { store: { use: 'sqlite' } } : {}),
+    ...(options.durable ? { store: { use: 'sqlite', ...(options.perMessageCommit ? { groupCommit: false } : {}) } } : {}),
+    ...(options.memoryHighWaterMark !== undefined ? { limits: { memoryHighWaterMark: options.memoryHighWaterMark } } : {}),
     log: { level: 'warn' },
   };
 }
 
-async function startWharf(options: TargetOptions): Promise<Target> {
+async function startWharf(options: TargetOptions, kind: 'wharf' | 'wharf-1tx' = 'wharf'): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
   const port = await freePort();
   const configFile = join(dir, 'wharf.config.yaml');
@@ -206,7 +212,7 @@ async function startWharf(options: TargetOptions): Promise<Target> {
   }
   const pid = child.pid!;
   return {
-    kind: 'wharf', port, pid,
+    kind, port, pid,
     rss: () => rssOfTree(pid), cpuMs: () => cpuMsOfTree(pid),
     stop: async () => {
       await stopChild(child, 10000);
@@ -283,6 +289,8 @@ export async function startTarget(kind: TargetKind, options: TargetOptions = {})
       return startOwn(kind);
     case 'wharf':
       return startWharf(options);
+    case 'wharf-1tx':
+      return startWharf({ ...options, durable: true, perMessageCommit: true }, 'wharf-1tx');
     case 'rabbitmq':
       return startRabbitmq();
   }

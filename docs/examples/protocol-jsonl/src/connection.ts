@@ -26,6 +26,8 @@ export class JsonlConnection {
   /** Lines that arrived in the same chunk as connect, run once the session is open. */
   private readonly held: Buffer[] = [];
   private released = false;
+  /** Flow control asked not to read this client (SessionControl.pauseReading). */
+  private flowPaused = false;
   private readonly connectTimer: NodeJS.Timeout;
 
   constructor(
@@ -118,6 +120,17 @@ export class JsonlConnection {
     this.opened = session;
     this.state = 'connected';
     while (this.held.length > 0 && this.state === 'connected') this.onLine(this.held.shift()!);
+    if (this.state === 'connected' && !this.flowPaused) this.stream.resume();
+  }
+
+  /** Flow control: the broker holds too much; lines this client sends wait in its socket meanwhile. */
+  pauseReading(): void {
+    this.flowPaused = true;
+    if (this.state === 'connected') this.stream.pause();
+  }
+
+  resumeReading(): void {
+    this.flowPaused = false;
     if (this.state === 'connected') this.stream.resume();
   }
 

@@ -11,8 +11,12 @@ import type { StompVersion } from './types.js';
 export const HEARTBEAT: Buffer = Buffer.from('\n');
 /** The NUL octet that ends every frame. Shared: never write into it. */
 export const NUL_BYTE: Buffer = Buffer.from([0]);
-/** Bodies shorter than this are copied into the head's buffer by {@link encodeMessage}; longer ones are not copied. */
-export const MESSAGE_COPY_THRESHOLD = 16 * 1024;
+/**
+ * Bodies shorter than this are copied into the head's buffer by {@link encodeMessage}; longer ones are not copied.
+ * 1 KiB: below it one pooled allocation and a small copy are cheaper than a separate write; above it the copy (and,
+ * past 4 KiB, an allocation outside Node's buffer pool per frame) costs more than it saves.
+ */
+export const MESSAGE_COPY_THRESHOLD = 1024;
 
 export type HeaderInput = ReadonlyArray<readonly [string, string]> | Readonly<Record<string, string>>;
 
@@ -166,4 +170,64 @@ export function encodeMessage(
   if (bodyLength > 0) out.set(body, headLength);
   out[headLength + bodyLength] = 0;
   return out;
+}
+
+/**
+ * The subscription's part of a MESSAGE head as the broker's fast path writes it: `MESSAGE`, `subscription` and
+ * `destination` (STOMP 1.2 §MESSAGE). It is the same for every delivery of one subscription, so the adapter encodes
+ * it once. A frame written this way is {@link encodeSubscriptionHead}, then an `ack` line (client ack modes), then
+ * extra lines such as `redelivered:true`, then {@link encodeMessageBlock}, the body and a NUL: the same headers as
+ * {@link encodeMessage} writes, in another order (which STOMP leaves free, STOMP 1.2 §Frames and Headers).
+ *
+ * Throws a plain `Error` when a value cannot be represented in `version` (see `escapeHeader`).
+ */
+export function encodeSubscriptionHead(version: StompVersion, destination: string, subscription: string): Buffer {
+  const mode: EscapeMode = version === '1.0' ? 0 : version === '1.1' ? 1 : 2;
+  return Buffer.from('MESSAGE\nsubscription:' + escapeHeader(subscription, mode, false)
+    + '\ndestination:' + escapeHeader(destination, mode, false) + '\n', 'utf8');
+}
+
+/** What a delivery writes between the subscription head and the message block, so the block must not repeat. */
+export interface BlockOmits {
+  /** The delivery has an `ack` header: a sender's `ack` is left out. */
+  readonly ack: boolean;
+  /** Names of the extra lines written (`redelivered`, `persistent`): a sender's headers of these names are left out. */
+  readonly extra: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * The message's part of a MESSAGE head, the same for every subscriber of one message: `message-id`, the sender's
+ * headers, `content-length` and the blank line that ends the head (STOMP 1.2 §MESSAGE). Sender headers named like
+ * one the broker writes are left out, as in {@link encodeMessageHead}. Throws like {@link encodeMessageHead}.
+ *
+ * Returns a string when the block is pure ASCII (its characters are its bytes: no encoding step needed), else the
+ * UTF-8 bytes.
+ */
+export function encodeMessageBlock(
+  version: StompVersion,
+  messageId: string,
+  userHeaders: Readonly<Record<string, string>>,
+  bodyLength: number,
+  omits: BlockOmits,
+): string | Buffer {
+  const mode: EscapeMode = version === '1.0' ? 0 : version === '1.1' ? 1 : 2;
+  let s = 'message-id:' + escapeHeader(messageId, mode, false) + '\n';
+  const extra = omits.extra;
+  for (const name in userHeaders) {
+    switch (name) {
+      case 'destination':
+      case 'message-id':
+      case 'subscription':
+      case 'content-length':
+        continue;
+      case 'ack':
+        if (omits.ack) continue;
+    }
+    if (extra.length > 0 && hasName(extra, name)) continue;
+    s += headerLine(name, userHeaders[name]!, mode);
+  }
+  s += 'content-length:' + bodyLength + '\n\n';
+  // Mostly ASCII (ids, numbers, plain header names): then the text is its bytes, and the caller may copy it as is.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8');
+  return s;
 }

@@ -22,6 +22,14 @@ import type { CodecLimitName, CodecLimits, Frame, StompVersion } from './types.j
 const LF = 10;
 const CR = 13;
 const NUL = 0;
+const COLON = 58;
+const BACKSLASH = 92;
+const HAS_BACKSLASH = 1;
+const HAS_CR = 2;
+const HAS_NON_ASCII = 4;
+/** headerLine's `colon` when parse() did not scan the line (it spanned chunks) or must scan it again (CRLF). */
+const UNSCANNED = -2;
+const RESCAN_CR = -3;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -63,6 +71,8 @@ export class FrameParser {
   private headers: Array<[string, string]> = [];
   private mode: EscapeMode = 0;
   private contentLength = -1;
+  /** The last value of each common header (by its index in HEADER_NAMES), for reuse. */
+  private readonly lastValues: Array<string | undefined> = [];
   /** Body bytes still expected, in S_BODY_LENGTH. */
   private remaining = 0;
   /** Most body bytes allowed, in S_BODY_NUL, and the limit that sets it. */
@@ -128,8 +138,21 @@ export class FrameParser {
       switch (this.state) {
         case S_COMMAND:
         case S_HEADER: {
-          const lf = chunk.indexOf(LF, pos);
-          if (lf === -1) {
+          // Lines are short: a plain loop finds the LF faster than a native indexOf call, and notes on the way
+          // what headerLine needs (the first colon; escapes, CRs, non-ASCII bytes), so a line is read once.
+          let lf = pos;
+          let colon = -1;
+          let flags = 0;
+          for (; lf < len; lf++) {
+            const c = chunk[lf]!;
+            if (c === LF) break;
+            if (c === COLON) {
+              if (colon === -1) colon = lf;
+            } else if (c === BACKSLASH) flags |= HAS_BACKSLASH;
+            else if (c === CR) flags |= HAS_CR;
+            else if (c > 0x7f) flags |= HAS_NON_ASCII;
+          }
+          if (lf === len) {
             this.holdPartialLine(chunk, pos);
             return;
           }
@@ -145,16 +168,21 @@ export class FrameParser {
             buf = this.held.take();
             start = 0;
             end = buf.length;
+            colon = UNSCANNED;
           }
           const lineBytes = end - start + 1;
           pos = lf + 1;
           // STOMP 1.2 §Augmented BNF: EOL = [CR] LF. Accepted for every version.
-          if (end > start && buf[end - 1] === CR) end--;
+          if (end > start && buf[end - 1] === CR) {
+            end--;
+            // The CR of the EOL is not part of the line: rescan for one inside it (rare: only lines ending in CRLF).
+            if (colon !== UNSCANNED) colon = RESCAN_CR;
+          }
           if (end - start > this.maxLine) {
             this.fail('limit', `a ${this.state === S_COMMAND ? 'command' : 'header'} line is longer than the limit of ${this.maxLine} bytes`, 'maxHeaderLineBytes');
           }
           if (this.state === S_COMMAND) this.commandLine(buf, start, end, lineBytes);
-          else this.headerLine(buf, start, end, lineBytes);
+          else this.headerLine(buf, start, end, lineBytes, colon, flags);
           break;
         }
         case S_BODY_LENGTH: {
@@ -236,7 +264,7 @@ export class FrameParser {
         this.fail('syntax', `the command line contains the non-printable octet 0x${c.toString(16).padStart(2, '0')}`);
       }
     }
-    const command = buf.toString('latin1', start, end);
+    const command = knownCommand(buf, start, end) ?? buf.toString('latin1', start, end);
     this.command = command;
     this.headers = [];
     this.contentLength = -1;
@@ -246,7 +274,11 @@ export class FrameParser {
     this.state = S_HEADER;
   }
 
-  private headerLine(buf: Buffer, start: number, end: number, lineBytes: number): void {
+  /**
+   * One header line, `buf[start, end)` without its EOL. `colon` and `flags` come from parse()'s scan of the line
+   * (the first colon's index, or -1; the HAS_* bits), or are UNSCANNED / RESCAN_CR when this must scan it itself.
+   */
+  private headerLine(buf: Buffer, start: number, end: number, lineBytes: number, colon: number, flags: number): void {
     this.headBytes += lineBytes;
     if (this.headBytes > this.maxFrame) this.frameTooLarge();
     if (end === start) {
@@ -257,19 +289,46 @@ export class FrameParser {
     if (this.headers.length >= this.maxHeaders) {
       this.fail('limit', `the frame has more than the limit of ${this.maxHeaders} headers`, 'maxHeaders');
     }
-    // STOMP 1.2 §Value Encoding: "This specification uses UTF-8 encoding for its commands and headers."
-    const line = buf.toString('utf8', start, end);
-    // Split at the first colon: in 1.1+ a colon inside a name or value travels as `\c`, and 1.0 values (and those of
-    // CONNECT frames) may hold raw colons.
-    const colon = line.indexOf(':');
+    if (colon === UNSCANNED || colon === RESCAN_CR) {
+      // Split at the first colon: in 1.1+ a colon inside a name or value travels as `\c`, and 1.0 values (and those
+      // of CONNECT frames) may hold raw colons.
+      colon = -1;
+      flags = 0;
+      for (let i = start; i < end; i++) {
+        const c = buf[i]!;
+        if (c === COLON) {
+          if (colon === -1) colon = i;
+        } else if (c === BACKSLASH) flags |= HAS_BACKSLASH;
+        else if (c === CR) flags |= HAS_CR;
+        else if (c > 0x7f) flags |= HAS_NON_ASCII;
+      }
+    }
     if (colon === -1) this.fail('syntax', 'a header line has no colon');
-    if (colon === 0) this.fail('syntax', 'a header line has an empty name');
-    let name = line.slice(0, colon);
-    let value = line.slice(colon + 1);
+    if (colon === start) this.fail('syntax', 'a header line has an empty name');
+    // STOMP 1.2 §Value Encoding: "This specification uses UTF-8 encoding for its commands and headers." A UTF-8
+    // sequence never contains the colon's byte, so decoding name and value apart equals decoding the line.
+    let name: string;
+    let value: string;
+    const known = (flags & HAS_NON_ASCII) === 0 ? knownHeader(buf, start, colon) : -1;
+    if (known === -1) {
+      const encoding = (flags & HAS_NON_ASCII) === 0 ? 'latin1' : 'utf8';
+      name = buf.toString(encoding, start, colon);
+      value = colon + 1 === end ? '' : buf.toString(encoding, colon + 1, end);
+    } else {
+      name = HEADER_NAMES[known]!;
+      // A connection sends the same few values again and again (its destination, `content-length:100`): the
+      // last value of each common header is kept and reused while the bytes match, instead of decoding a copy.
+      const last = this.lastValues[known];
+      if (last !== undefined && sameAscii(last, buf, colon + 1, end)) value = last;
+      else {
+        value = colon + 1 === end ? '' : buf.toString('latin1', colon + 1, end);
+        this.lastValues[known] = value;
+      }
+    }
     if (this.mode !== 0) {
       // STOMP 1.2 §Augmented BNF: header names and values exclude CR; a CR can only travel as `\r`.
-      if (this.mode === 2 && line.indexOf('\r') !== -1) this.fail('syntax', 'a header line contains a raw carriage return');
-      if (line.indexOf('\\') !== -1) {
+      if (this.mode === 2 && (flags & HAS_CR) !== 0) this.fail('syntax', 'a header line contains a raw carriage return');
+      if ((flags & HAS_BACKSLASH) !== 0) {
         const n = unescapeHeader(name, this.mode === 2);
         const v = unescapeHeader(value, this.mode === 2);
         // STOMP 1.2 §Value Encoding: "Undefined escape sequences such as \t (octet 92 and 116) MUST be treated as a
@@ -347,4 +406,54 @@ export class FrameParser {
 function checkLimit(name: CodecLimitName, value: number): number {
   if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`codec limit ${name} must be a non-negative number, got ${String(value)}`);
   return value;
+}
+
+/** Names a table entry holds as bytes, to be matched without decoding. */
+interface Known {
+  readonly index: number;
+  readonly bytes: Uint8Array;
+}
+
+function table(words: readonly string[]): Array<Known[] | undefined> {
+  const byLength: Array<Known[] | undefined> = [];
+  words.forEach((text, index) => (byLength[text.length] ??= []).push({ index, bytes: Buffer.from(text, 'latin1') }));
+  return byLength;
+}
+
+/** Commands and header names of every frame: matched in place, so the common ones cost no string. */
+const COMMAND_NAMES = ['SEND', 'ACK', 'NACK', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECT', 'STOMP',
+  'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED'];
+const HEADER_NAMES = ['destination', 'content-length', 'content-type', 'receipt', 'id', 'ack', 'transaction', 'persistent',
+  'subscription', 'message-id', 'receipt-id', 'accept-version', 'host', 'login', 'passcode', 'heart-beat', 'version', 'redelivered',
+  'priority', 'expires', 'reply-to', 'correlation-id'];
+const COMMANDS = table(COMMAND_NAMES);
+const HEADERS = table(HEADER_NAMES);
+
+/** The index of `buf[start, end)` among the table's words, or -1. */
+function lookup(known: Array<Known[] | undefined>, buf: Buffer, start: number, end: number): number {
+  const candidates = known[end - start];
+  if (candidates === undefined) return -1;
+  for (let k = 0; k < candidates.length; k++) {
+    const { bytes, index } = candidates[k]!;
+    let i = 0;
+    while (i < bytes.length && buf[start + i] === bytes[i]) i++;
+    if (i === bytes.length) return index;
+  }
+  return -1;
+}
+
+function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
+  const index = lookup(COMMANDS, buf, start, end);
+  return index === -1 ? undefined : COMMAND_NAMES[index];
+}
+
+function knownHeader(buf: Buffer, start: number, end: number): number {
+  return lookup(HEADERS, buf, start, end);
+}
+
+/** Whether `text` (one-byte characters) is exactly the bytes `buf[start, end)`. */
+function sameAscii(text: string, buf: Buffer, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
 }

@@ -47,7 +47,11 @@ async function openSession(connection: StompConnection, frame: Frame, version: S
   const session = await connection.broker.connect(
     { login: header(frame, 'login'), passcode: header(frame, 'passcode') },
     connection.info,
-    { close: (reason) => connection.fail(reason) },
+    {
+      close: (reason) => connection.fail(reason),
+      pauseReading: () => connection.pauseReading(),
+      resumeReading: () => connection.resumeReading(),
+    },
   );
   if (!connection.isOpen) {
     session.close('connection closed during CONNECT');

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import {
   encodeFrame,
   encodeMessage,
+  encodeMessageBlock,
+  encodeSubscriptionHead,
   escapeHeader,
   escapeModeFor,
   unescapeHeader,
@@ -70,6 +72,11 @@ function expected(spec: FrameSpec, version: StompVersion): ReturnType<typeof pla
 
 const eols = fc.array(fc.constantFrom('\n', '\r\n'), { maxLength: 3 });
 const cuts = fc.array(fc.nat(), { maxLength: 20 });
+
+/** A message block's bytes: a string block is ASCII, one byte per character. */
+function blockBytes(block: string | Buffer): Buffer {
+  return typeof block === 'string' ? Buffer.from(block, 'latin1') : block;
+}
 
 describe('codec properties', () => {
   for (const version of VERSIONS) {
@@ -153,6 +160,43 @@ describe('codec properties', () => {
           if (ack !== undefined) headers.push(['ack', ack]);
           headers.push(...extraHeaders, ...Object.entries(user), ['content-length', String(payload.length)]);
           expect(h.frames().map(plain)).to.deep.equal([{ command: 'MESSAGE', headers, body: Buffer.from(payload).toString('hex') }]);
+        },
+      ), { numRuns: 200 });
+    });
+  }
+  for (const version of VERSIONS) {
+    it(`STOMP ${version}: a MESSAGE written in pieces (subscription head, ack, extras, message block) carries what encodeMessage writes`, () => {
+      const mode = escapeModeFor('MESSAGE', version);
+      const value = text(0).filter((v) => representable(v, mode, false));
+      const userHeaders = fc.dictionary(text(1).filter((n) => representable(n, mode, true)), value, { maxKeys: 5 })
+        .map((d) => {
+          delete d['__proto__'];
+          return d;
+        });
+      const extra = fc.subarray<[string, string]>([['redelivered', 'true'], ['persistent', 'true']]);
+      fc.assert(fc.property(
+        value, value, value, fc.option(value, { nil: undefined }), extra, userHeaders, body, cuts,
+        (destination, messageId, subscription, ack, extraHeaders, user, payload, cutPoints) => {
+          const reference = encodeMessage(version, destination, messageId, subscription, ack, extraHeaders, user, payload);
+          const pieces = [
+            encodeSubscriptionHead(version, destination, subscription),
+            Buffer.from(ack === undefined ? '' : `ack:${escapeHeader(ack, mode, false)}\n`, 'utf8'),
+            Buffer.from(extraHeaders.map(([n, v]) => `${n}:${v}\n`).join('')),
+            blockBytes(encodeMessageBlock(version, messageId, user, payload.length, { ack: ack !== undefined, extra: extraHeaders })),
+            Buffer.from(payload),
+            Buffer.from([0]),
+          ];
+          const parse = (bytes: Buffer) => {
+            const h = harness({}, version);
+            for (const chunk of split(bytes, cutPoints)) h.push(chunk);
+            return h.frames().map(plain);
+          };
+          const [fast] = parse(Buffer.concat(pieces));
+          const [ref] = parse(Array.isArray(reference) ? Buffer.concat(reference) : reference as Buffer);
+          const sorted = (headers: ReadonlyArray<readonly [string, string]>) => [...headers].map((h) => h.join('\u0000')).sort();
+          expect(fast!.command).to.equal('MESSAGE');
+          expect(fast!.body).to.equal(ref!.body);
+          expect(sorted(fast!.headers)).to.deep.equal(sorted(ref!.headers));
         },
       ), { numRuns: 200 });
     });

@@ -19,8 +19,13 @@ export const connectOp: OpHandler = {
     const session = await connection.broker.connect(
       { login, passcode },
       connection.info,
-      // How the broker closes this client (the disconnect command, shutdown): an error line, then the close.
-      { close: (reason) => connection.fail(reason) },
+      // How the broker closes this client (the disconnect command, shutdown): an error line, then the
+      // close; and how it slows a publisher down (flow control): stop reading its socket for a while.
+      {
+        close: (reason) => connection.fail(reason),
+        pauseReading: () => connection.pauseReading(),
+        resumeReading: () => connection.resumeReading(),
+      },
     );
     if (!connection.isOpen) {
       // The client went away while the security plugins were deciding.

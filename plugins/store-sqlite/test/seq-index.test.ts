@@ -1,0 +1,99 @@
+/**
+ * The sqlite store keeps the sequence number of each row it knows, deletes acknowledged rows in
+ * ranges and inserts appends several rows per statement. These tests aim at the edges of that
+ * bookkeeping; the Store contract itself is checked by describeStore() (conformance.test.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Message, StoreOp } from '@wharf/core';
+import { replayAll, storeMessage } from '@wharf/testkit';
+import { SqliteStore } from '../src/index.js';
+
+const append = (destination: string, message: Message): StoreOp => ({ op: 'append', destination, message });
+const remove = (destination: string, n: number | string): StoreOp => ({ op: 'remove', destination, id: `msg-${n}` });
+
+describe('sqlite store: row bookkeeping', () => {
+  let dir: string;
+  let store: SqliteStore;
+  const open = async (): Promise<SqliteStore> => {
+    store = new SqliteStore({ path: join(dir, 'wharf.db') });
+    await store.setup();
+    return store;
+  };
+  const ids = async (destination: string): Promise<string[]> => (await replayAll(store, destination)).map((s) => s.message.id);
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wharf-sqlite-seq-'));
+    await open();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('removes acknowledged rows, in order or not, and leaves rows in between alone', async () => {
+    const ops: StoreOp[] = [];
+    for (const n of range(0, 100)) ops.push(append(n % 3 === 0 ? '/queue/b' : '/queue/a', storeMessage(n)));
+    await store.write(ops);
+    const removed = [...range(1, 30), 97, 95, 96, 50, 44].filter((n) => n % 3 !== 0);
+    await store.write([...removed.map((n) => remove('/queue/a', n)), remove('/queue/a', 3)]); // 3 is in /queue/b
+    const expected = range(0, 100).filter((n) => n % 3 !== 0 && !removed.includes(n)).map((n) => `msg-${n}`);
+    expect(await ids('/queue/a')).to.deep.equal(expected);
+    expect(await ids('/queue/b')).to.deep.equal(range(0, 100).filter((n) => n % 3 === 0).map((n) => `msg-${n}`));
+  });
+
+  it('writes appends of one batch in several statements and in order, ignoring an id appended twice', async () => {
+    const ops: StoreOp[] = range(0, 75).map((n) => append('/queue/a', storeMessage(n)));
+    ops.splice(40, 0, append('/queue/a', storeMessage(3, { body: Buffer.from('second copy') })));
+    ops.splice(60, 0, { op: 'delivered', destination: '/queue/a', id: 'msg-50' });
+    await store.write(ops);
+    const replayed = await replayAll(store, '/queue/a');
+    expect(replayed.map((s) => s.message.id)).to.deep.equal(range(0, 75).map((n) => `msg-${n}`));
+    expect(Buffer.from(replayed[3]!.message.body).toString()).to.equal('body-3');
+    expect(replayed[50]!.deliveryCount).to.equal(1);
+    await store.write(range(0, 75).map((n) => remove('/queue/a', n)));
+    expect(await ids('/queue/a')).to.deep.equal([]);
+  });
+
+  it('keeps a message removed and appended again in one batch', async () => {
+    await store.write([append('/queue/a', storeMessage(1)), append('/queue/a', storeMessage(2))]);
+    await store.write([remove('/queue/a', 1), append('/queue/a', storeMessage(1, { body: Buffer.from('again') }))]);
+    const replayed = await replayAll(store, '/queue/a');
+    expect(replayed.map((s) => [s.message.id, Buffer.from(s.message.body).toString()])).to.deep.equal([['msg-2', 'body-2'], ['msg-1', 'again']]);
+    await store.write([remove('/queue/a', 1)]);
+    expect(await ids('/queue/a')).to.deep.equal(['msg-2']);
+  });
+
+  it('forgets nothing of its bookkeeping when a batch fails: later removes still find their rows', async () => {
+    await store.write([append('/queue/a', storeMessage(1)), append('/queue/a', storeMessage(2))]);
+    const unreadable = Object.defineProperty({ ...storeMessage(3) }, 'body', { enumerable: true, get() { throw new Error('unreadable'); } });
+    let failed = false;
+    try {
+      await store.write([remove('/queue/a', 1), { op: 'purge', destination: '/queue/a' }, append('/queue/a', storeMessage(4)), append('/queue/a', unreadable)]);
+    } catch {
+      failed = true;
+    }
+    expect(failed).to.equal(true);
+    expect(await ids('/queue/a')).to.deep.equal(['msg-1', 'msg-2']);
+    await store.write([remove('/queue/a', 1), { op: 'delivered', destination: '/queue/a', id: 'msg-2' }, append('/queue/a', storeMessage(4))]);
+    const replayed = await replayAll(store, '/queue/a');
+    expect(replayed.map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-2', 1], ['msg-4', 0]]);
+  });
+
+  it('finds rows written before a restart, replayed or not, and ignores their ids when appended again', async () => {
+    await store.write(range(0, 6).map((n) => append('/queue/a', storeMessage(n))));
+    await store.close();
+    await open();
+    // Not replayed: found by (destination, id).
+    await store.write([remove('/queue/a', 0), { op: 'delivered', destination: '/queue/a', id: 'msg-1' }, append('/queue/a', storeMessage(2, { body: Buffer.from('dup') }))]);
+    expect(await ids('/queue/a')).to.deep.equal(['msg-1', 'msg-2', 'msg-3', 'msg-4', 'msg-5']);
+    // Replayed just now: found by sequence number.
+    await store.write([remove('/queue/a', 1), remove('/queue/a', 2), append('/queue/a', storeMessage(6))]);
+    const replayed = await replayAll(store, '/queue/a');
+    expect(replayed.map((s) => s.message.id)).to.deep.equal(['msg-3', 'msg-4', 'msg-5', 'msg-6']);
+    expect(Buffer.from(replayed[0]!.message.body).toString()).to.equal('body-3');
+  });
+});
