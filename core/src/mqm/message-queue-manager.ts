@@ -55,6 +55,9 @@ interface Entry {
 const ALARM = 'memory alarm';
 type PauseReason = typeof ALARM | Entry;
 
+/** Messages per id epoch: ids end in 10^9 + n, ten digits, a small integer (see idPrefix). */
+const ID_EPOCH_SIZE = 1_000_000_000;
+
 /** Right names for the resources of admin operations that act on no single destination. */
 const LIST_RESOURCE = '/command/list';
 const DISCONNECT_RESOURCE = '/command/disconnect';
@@ -70,13 +73,16 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
   private readonly logger: Logger;
   private readonly limits: BrokerConfig['limits'];
   /**
-   * Ids are `<prefix><counter>`: the prefix differs per start, so ids never repeat across restarts.
-   * The counter starts at 10^12, so it keeps 13 digits (for 9 × 10^12 messages) and the ids of one
-   * run sort in the order they were made: a store's index on them grows at one end instead of
-   * being written all over (a third faster durable appends with SQLite).
+   * Ids are `<start><epoch>-<counter>`: `<start>` differs per start, so ids never repeat across
+   * restarts. They have one width and sort in the order they were made (the counter is written as
+   * 10^9 + n, ten digits; every 10^9 messages the three-character epoch goes up), so a store's
+   * index on them grows at one end instead of being written all over: a third faster durable
+   * appends with SQLite. The counter stays a small integer, which V8 turns into text cheaply.
    */
-  private readonly idPrefix: string;
-  private idCounter = 1e12;
+  private readonly idStart: string;
+  private idEpoch = 0;
+  private idPrefix: string;
+  private idCounter = 0;
   /** Date.now() of this turn of the event loop, or 0 (see now()). */
   private clock = 0;
   private readonly clockExpires = (): void => {
@@ -108,7 +114,8 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     this.flow = options.flow;
     this.flow?.listen(this);
     this.events = new EventBus(options.logger);
-    this.idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}-`;
+    this.idStart = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+    this.idPrefix = this.epochPrefix();
   }
 
   // ---------------------------------------------------------------- sessions
@@ -208,11 +215,12 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
    * paused if the memory alarm is raised or a destination the message reached is blocked.
    */
   private publishThrottled(session: ClientSessionImpl, name: string, message: Message): void | Promise<void> {
+    const outer = this.sender; // a send made from inside a delivery (a plugin's consumer) nests
     this.sender = session;
     try {
       return this.publish(name, message, session);
     } finally {
-      this.sender = undefined;
+      this.sender = outer;
       if (this.alarm) this.pause(session, ALARM);
     }
   }
@@ -408,7 +416,16 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
   }
 
   createMessage(destination: string, headers: Record<string, string>, body: Uint8Array, persistent: boolean): Message {
-    return { id: this.idPrefix + ++this.idCounter, destination, headers, body, persistent, timestamp: this.now() };
+    if (++this.idCounter === ID_EPOCH_SIZE) {
+      this.idCounter = 0;
+      this.idEpoch++;
+      this.idPrefix = this.epochPrefix();
+    }
+    return { id: this.idPrefix + (ID_EPOCH_SIZE + this.idCounter), destination, headers, body, persistent, timestamp: this.now() };
+  }
+
+  private epochPrefix(): string {
+    return `${this.idStart}${this.idEpoch.toString(36).padStart(3, '0')}-`;
   }
 
   /**

@@ -15,6 +15,10 @@
  * then); when the store refuses, the message is dropped and the sender's promise rejects.
  * Deliveries to client-mode subscribers are recorded (a restart marks them redelivered); acks and
  * auto-mode deliveries remove the message from the store.
+ *
+ * Flow control: the queue reports the bytes it holds (held and pending, not delivered) to core's
+ * memory accounting, and past `highWaterMarkBytes` tells core it is blocked: producers that send
+ * here are paused (not read) until it is back under 80% of the mark. Nothing is refused for it.
  */
 import {
   ErrorCodes,

@@ -9,7 +9,7 @@ export interface HeldMessage {
   readonly message: Message;
   /** 0 when never delivered; each delivery adds one. */
   deliveryCount: number;
-  /** messageSize(), or 0 when the queue has no byte limit. */
+  /** messageSize(): for byte limits, highWaterMarkBytes and the broker's memory accounting. */
   readonly size: number;
   /** Kept in the durable store: removed from it on acknowledgement. */
   readonly durable: boolean;

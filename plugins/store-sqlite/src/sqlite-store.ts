@@ -8,7 +8,7 @@
  * - `locking_mode=EXCLUSIVE`: one broker per file. A second process that opens the file while a
  *   broker runs fails at setup with a clear error instead of corrupting anything; the lock goes
  *   with the process, kill -9 included.
- * - Prepared statements; messages ordered by an integer sequence, indexed per destination.
+ * - Prepared statements; messages ordered by an integer sequence (the rowid), unique per (destination, id).
  * - The sequence number of every message this process appended or replayed is kept in memory
  *   (destination -> id -> seq), so an acknowledgement or a delivery mark finds its row by primary
  *   key, and the removals of one batch go out as ranges of consecutive sequence numbers: a queue
@@ -40,7 +40,6 @@ export interface SqliteStoreOptions {
 
 /** The schema version this code writes (PRAGMA user_version). */
 const SCHEMA_VERSION = 1;
-const REPLAY_PAGE = 1000;
 /** Pages written to the WAL before SQLite copies them into the database file (its default: 1000). */
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
@@ -67,8 +66,14 @@ CREATE TABLE IF NOT EXISTS messages (
   delivery_count INTEGER NOT NULL DEFAULT 0,
   UNIQUE (destination, id)
 );
-CREATE INDEX IF NOT EXISTS messages_by_destination ON messages (destination, seq);
 `;
+/**
+ * Files written before the store kept its own sequence index had an index on (destination, seq)
+ * for replay; it costs every append and removal an index update, and replay finds a destination's
+ * rows through the (destination, id) index instead. Dropped at setup (an older Wharf that opens
+ * the file makes it again).
+ */
+const DROP_OLD_INDEXES = 'DROP INDEX IF EXISTS messages_by_destination';
 
 interface Statements {
   readonly seqOf: Database.Statement;
@@ -80,7 +85,7 @@ interface Statements {
   readonly saveDestination: Database.Statement;
   readonly deleteDestination: Database.Statement;
   readonly destinations: Database.Statement;
-  readonly page: Database.Statement;
+  readonly replay: Database.Statement;
 }
 
 interface MessageRow {
@@ -145,6 +150,7 @@ export class SqliteStore implements Store {
       // Takes the exclusive lock now: a second broker on the same file fails here.
       db.exec('BEGIN IMMEDIATE');
       db.exec(SCHEMA);
+      db.exec(DROP_OLD_INDEXES);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       db.exec('COMMIT');
     } catch (err) {
@@ -193,19 +199,19 @@ export class SqliteStore implements Store {
     }));
   }
 
+  /**
+   * A destination's rows in append order, read in one query (found through the (destination, id)
+   * index and sorted by seq): no cursor stays open across yields, so writes may come between
+   * them. The rows of one destination are in memory at once — as its queue will hold them anyway.
+   */
   async *replay(destination: string): AsyncIterable<StoredMessage> {
-    let after = -1;
-    // Paged, never a cursor held open across yields: writes may happen between two pages.
-    for (;;) {
-      const rows = this.open().page.all(destination, after, REPLAY_PAGE) as MessageRow[];
-      let ids = this.seqs.get(destination);
-      if (ids === undefined && rows.length > 0) this.seqs.set(destination, ids = new Map());
-      for (const row of rows) {
-        ids!.set(row.id, row.seq);
-        yield { message: toMessage(row), deliveryCount: row.delivery_count };
-      }
-      if (rows.length < REPLAY_PAGE) return;
-      after = rows[rows.length - 1]!.seq;
+    const rows = this.open().replay.all(destination) as MessageRow[];
+    if (rows.length === 0) return;
+    let ids = this.seqs.get(destination);
+    if (ids === undefined) this.seqs.set(destination, ids = new Map());
+    for (const row of rows) {
+      ids.set(row.id, row.seq);
+      yield { message: toMessage(row), deliveryCount: row.delivery_count };
     }
   }
 
@@ -381,8 +387,9 @@ function prepareStatements(db: Database.Database): Statements {
     ),
     deleteDestination: db.prepare('DELETE FROM destinations WHERE name = ?'),
     destinations: db.prepare('SELECT name, type, children FROM destinations ORDER BY position'),
-    page: db.prepare(
-      'SELECT seq, id, origin, headers, body, persistent, timestamp, delivery_count FROM messages WHERE destination = ? AND seq > ? ORDER BY seq LIMIT ?',
+    // sqlite_autoindex_messages_1 is the UNIQUE (destination, id) index.
+    replay: db.prepare(
+      'SELECT seq, id, origin, headers, body, persistent, timestamp, delivery_count FROM messages INDEXED BY sqlite_autoindex_messages_1 WHERE destination = ? ORDER BY seq',
     ),
   };
 }

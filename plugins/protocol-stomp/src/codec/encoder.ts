@@ -211,6 +211,10 @@ export function encodeMessageBlock(
   omits: BlockOmits,
 ): string | Buffer {
   const mode: EscapeMode = version === '1.0' ? 0 : version === '1.1' ? 1 : 2;
+  if (isEmpty(userHeaders) && isPlainAscii(messageId)) {
+    // The usual message: a broker-made id, no header of the sender's own.
+    return 'message-id:' + messageId + '\n' + contentLengthLine(bodyLength);
+  }
   let s = 'message-id:' + escapeHeader(messageId, mode, false) + '\n';
   const extra = omits.extra;
   for (const name in userHeaders) {
@@ -226,8 +230,34 @@ export function encodeMessageBlock(
     if (extra.length > 0 && hasName(extra, name)) continue;
     s += headerLine(name, userHeaders[name]!, mode);
   }
-  s += 'content-length:' + bodyLength + '\n\n';
+  s += contentLengthLine(bodyLength);
   // Mostly ASCII (ids, numbers, plain header names): then the text is its bytes, and the caller may copy it as is.
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8');
   return s;
+}
+
+function isEmpty(headers: Readonly<Record<string, string>>): boolean {
+  for (const _ in headers) return false;
+  return true;
+}
+
+/** Printable ASCII without `:` or `\\`: the same in every version's escaping, one byte per character. */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x3a || c === 0x5c) return false;
+  }
+  return true;
+}
+
+let lastBodyLength = -1;
+let lastContentLength = '';
+
+/** `content-length:<n>` and the blank line ending the head; the last one is kept (bodies of a stream often share a size). */
+function contentLengthLine(bodyLength: number): string {
+  if (bodyLength !== lastBodyLength) {
+    lastBodyLength = bodyLength;
+    lastContentLength = 'content-length:' + bodyLength + '\n\n';
+  }
+  return lastContentLength;
 }
