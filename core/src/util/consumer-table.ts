@@ -57,8 +57,8 @@ export class ConsumerTable<C extends TableConsumer> {
   byAckToken(token: string): { consumer: C; tag: number } | undefined {
     const dash = token.indexOf('-');
     if (dash <= 0) return undefined;
-    const consumer = this.byNumber.get(Number(token.slice(0, dash)));
-    const tag = Number(token.slice(dash + 1));
+    const consumer = this.byNumber.get(decimal(token, 0, dash));
+    const tag = decimal(token, dash + 1, token.length);
     if (consumer === undefined || !Number.isSafeInteger(tag) || tag <= 0) return undefined;
     return { consumer, tag };
   }
@@ -72,4 +72,16 @@ export class ConsumerTable<C extends TableConsumer> {
     this.byId.clear();
     this.byNumber.clear();
   }
+}
+
+/** The digits text[from, to) as a number, NaN for anything else: one ack per message, no slicing. */
+function decimal(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 16) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
 }

@@ -3,7 +3,7 @@
  * frames (STOMP 1.2 §MESSAGE) and keeps what ACK/NACK need to find the delivery again:
  * 1.2 clients echo the `ack` header, 1.0/1.1 clients name the `message-id` (and `subscription`).
  */
-import type { AckMode, ClientSession, Consumer, Delivery, Message, Subscription, WharfError } from '@wharf/core';
+import { ConsumerTable, type AckMode, type ClientSession, type Consumer, type Delivery, type Message, type Subscription, type WharfError } from '@wharf/core';
 import { encodeMessageBlock, encodeSubscriptionHead, NUL_BYTE, type BlockOmits, type StompVersion } from './codec/index.js';
 import type { StompConnection } from './connection.js';
 
@@ -152,18 +152,6 @@ export class StompConsumer implements Consumer {
   }
 }
 
-/** The decimal number in `text[from, to)`, or NaN (read in place: an ACK costs no substrings). */
-function decimal(text: string, from: number, to: number): number {
-  if (to <= from || to - from > 16) return Number.NaN;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
 function representable(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -173,68 +161,33 @@ function representable(headers: Readonly<Record<string, string>>): Record<string
   return out;
 }
 
-export class SubscriptionTable {
-  private readonly byId = new Map<string, StompConsumer>();
-  private readonly byNumber = new Map<number, StompConsumer>();
-  private counter = 0;
-
-  constructor(private readonly connection: StompConnection) {}
-
-  get size(): number {
-    return this.byId.size;
-  }
-
-  has(id: string): boolean {
-    return this.byId.has(id);
-  }
-
-  get(id: string): StompConsumer | undefined {
-    return this.byId.get(id);
+/**
+ * The connection's subscriptions: core's ConsumerTable (by id, and by the number that prefixes 1.2
+ * `ack` ids) plus the lookups only STOMP needs.
+ */
+export class SubscriptionTable extends ConsumerTable<StompConsumer> {
+  constructor(private readonly connection: StompConnection) {
+    super();
   }
 
   create(id: string, destination: string, session: ClientSession, ackMode: AckMode, prefetch: number): StompConsumer {
-    const consumer = new StompConsumer(this.connection, id, ++this.counter, destination, session, ackMode, prefetch);
-    return consumer;
-  }
-
-  add(consumer: StompConsumer): void {
-    this.byId.set(consumer.id, consumer);
-    this.byNumber.set(consumer.number, consumer);
-  }
-
-  remove(consumer: StompConsumer): void {
-    this.byId.delete(consumer.id);
-    this.byNumber.delete(consumer.number);
+    return new StompConsumer(this.connection, id, this.nextNumber(), destination, session, ackMode, prefetch);
   }
 
   /** Finds the subscription and tag of a 1.2 `ack` id (`<subscription number>-<tag>`). */
   byAckId(ackId: string): { consumer: StompConsumer; tag: number } | undefined {
-    const dash = ackId.indexOf('-');
-    if (dash <= 0) return undefined;
-    const consumer = this.byNumber.get(decimal(ackId, 0, dash));
-    const tag = decimal(ackId, dash + 1, ackId.length);
-    if (consumer === undefined || !Number.isSafeInteger(tag) || tag <= 0) return undefined;
-    return { consumer, tag };
+    return this.byAckToken(ackId);
   }
 
   /** The first subscription to `destination` (STOMP 1.0 UNSUBSCRIBE by destination). */
   byDestination(destination: string): StompConsumer | undefined {
-    for (const consumer of this.byId.values()) if (consumer.destination === destination) return consumer;
+    for (const consumer of this.values()) if (consumer.destination === destination) return consumer;
     return undefined;
   }
 
   /** 1.0 ACKs may omit `subscription`: the subscription that holds the message-id. */
   byMessageId(messageId: string): StompConsumer | undefined {
-    for (const consumer of this.byId.values()) if (consumer.tagsByMessageId?.has(messageId)) return consumer;
+    for (const consumer of this.values()) if (consumer.tagsByMessageId?.has(messageId)) return consumer;
     return undefined;
-  }
-
-  resumeAll(): void {
-    for (const consumer of this.byId.values()) consumer.subscription?.resume();
-  }
-
-  clear(): void {
-    this.byId.clear();
-    this.byNumber.clear();
   }
 }
