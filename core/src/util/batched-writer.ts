@@ -29,6 +29,8 @@ export class BatchedWriter {
   /** Buffers, and strings of one-byte characters (`addLatin1`), in order. */
   private out: Array<Buffer | string> = [];
   private outBytes = 0;
+  /** Pieces of BATCH_COPY_LIMIT bytes or more in `out` (none: the batch is copied whole at once). */
+  private largePieces = 0;
   private flushScheduled = false;
   private blocked = false;
   private ended = false;
@@ -78,6 +80,7 @@ export class BatchedWriter {
     if (this.ended) return;
     this.out.push(piece);
     this.outBytes += piece.length;
+    if (piece.length >= BATCH_COPY_LIMIT) this.largePieces++;
     this.schedule();
   }
 
@@ -106,8 +109,10 @@ export class BatchedWriter {
     if (count === 0) return;
     const batch = this.out;
     const bytes = this.outBytes;
+    const large = this.largePieces;
     this.out = [];
     this.outBytes = 0;
+    this.largePieces = 0;
     const stream = this.stream;
     if (stream.destroyed || !stream.writable) return;
     // While the client is behind, the batch's completion re-checks the level: the stream's own
@@ -116,7 +121,7 @@ export class BatchedWriter {
     const only = batch[0]!;
     if (count === 1 && typeof only !== 'string') {
       stream.write(only, written);
-    } else if (!this.writev) {
+    } else if (!this.writev || large === 0) {
       stream.write(join(batch, 0, count, bytes), written);
     } else {
       const chunks = coalesce(batch, count);
@@ -196,9 +201,12 @@ function join(batch: ReadonlyArray<Buffer | string>, from: number, to: number, b
       if (piece.length > 64) out.write(piece, offset, piece.length, 'latin1');
       else for (let k = 0; k < piece.length; k++) out[offset + k] = piece.charCodeAt(k);
       offset += piece.length;
-    } else if (piece.length > 0) {
-      out.set(piece, offset);
-      offset += piece.length;
+    } else {
+      const n = piece.length;
+      // A typed-array copy costs more than a short loop for the smallest pieces (a NUL, a header line).
+      if (n > 32) out.set(piece, offset);
+      else for (let k = 0; k < n; k++) out[offset + k] = piece[k]!;
+      offset += n;
     }
   }
   return out;
