@@ -4,7 +4,7 @@
  * RabbitMQ with its STOMP plugin. All listen on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -223,7 +223,9 @@ async function startWharf(options: TargetOptions, kind: 'wharf' | 'wharf-1tx' = 
 
 /** Where Debian's rabbitmq-server is, or undefined. */
 export function findRabbitmq(): string | undefined {
-  for (const candidate of ['/usr/sbin/rabbitmq-server', '/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/local/sbin/rabbitmq-server']) {
+  // The script itself first: Debian's /usr/sbin wrapper switches to the rabbitmq user, who cannot
+  // write into our temporary (0700) folder.
+  for (const candidate of ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server', '/usr/local/sbin/rabbitmq-server']) {
     if (existsSync(candidate)) return candidate;
   }
   const which = spawnSync('sh', ['-c', 'command -v rabbitmq-server'], { encoding: 'utf8' });
@@ -240,6 +242,8 @@ async function startRabbitmq(): Promise<Target> {
   if (server === undefined) throw new Error('rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server)');
   const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-rabbit-'));
   const [stompPort, amqpPort, distPort] = [await freePort(), await freePort(), await freePort()];
+  // RabbitMQ creates neither folder itself (it fails with failed_to_create_feature_flags_file_directory).
+  for (const sub of ['mnesia', 'log']) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_stomp].\n');
   writeFileSync(join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
@@ -260,6 +264,7 @@ async function startRabbitmq(): Promise<Target> {
     RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_FEATURE_FLAGS_FILE: join(dir, 'mnesia', 'feature_flags'),
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
   };
   const child = spawn(server, [], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: dir });
