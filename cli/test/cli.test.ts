@@ -56,6 +56,19 @@ describe('wharf CLI', function () {
     expect(stderr).to.contain('did you mean "queue"');
   });
 
+  it('config check refuses what start would refuse: anonymous rights on a listener open to the network', async () => {
+    const open = 'plugins: ["@wharf/queue-topic", "@wharf/queue-queue", "@wharf/queue-pubsub", "@wharf/queue-command", "@wharf/protocol-stomp"]\nlisteners:\n  - { protocol: stomp, host: 0.0.0.0, port: 61613 }\n';
+    await writeFile(join(dir, 'open.yaml'), open);
+    const refused = await wharf(['config', 'check', '--config', join(dir, 'open.yaml')]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.contain('WHARF_ERR_UNSAFE').and.contain('0.0.0.0:61613').and.contain('allowAnonymousRemote');
+    // Knowingly allowed: ok (and nothing was opened, so the port need not be free).
+    await writeFile(join(dir, 'open-allowed.yaml'), `${open}security: { allowAnonymousRemote: true }\n`);
+    const allowed = await wharf(['config', 'check', '--config', join(dir, 'open-allowed.yaml')]);
+    expect(allowed.code, allowed.stderr).to.equal(0);
+    expect(allowed.stdout).to.contain('open-allowed.yaml: ok');
+  });
+
   it('config check accepts the shipped default config', async () => {
     const { code, stdout } = await wharf(['config', 'check'], dir);
     expect(code, stdout).to.equal(0);

@@ -1,16 +1,18 @@
 /** `wharf start`: runs the broker until SIGINT or SIGTERM, then shuts it down cleanly. */
 import { createLogger, type Logger } from '@wharf/core';
-import pretty from 'pino-pretty';
 import { loadBrokerConfig, prepareBroker, type ConfigOption } from '../load.js';
 
-function makeLogger(level: string): Logger {
-  // People watching a terminal get readable lines; pipes and log collectors get JSON.
-  return process.stdout.isTTY ? createLogger(level, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' })) : createLogger(level);
+async function makeLogger(level: string): Promise<Logger> {
+  // People watching a terminal get readable lines; pipes and log collectors get JSON. pino-pretty
+  // is loaded only for a terminal: a broker whose output is piped keeps it out of its heap.
+  if (!process.stdout.isTTY) return createLogger(level);
+  const { default: pretty } = await import('pino-pretty');
+  return createLogger(level, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }));
 }
 
 export async function start(options: ConfigOption): Promise<number> {
   const loaded = await loadBrokerConfig(options);
-  const logger = makeLogger(loaded.config.log.level);
+  const logger = await makeLogger(loaded.config.log.level);
   logger.info({ config: loaded.filepath, shippedDefault: loaded.isDefault }, 'configuration loaded');
   const broker = await prepareBroker(loaded, logger);
 

@@ -173,13 +173,7 @@ export class Broker {
     if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot start a broker that is ${this.state}`);
     this.state = 'starting';
     try {
-      for (const { plugin, hook } of this.hooks.start) {
-        try {
-          await hook();
-        } catch (err) {
-          throw pluginFailure(err, plugin, 'start');
-        }
-      }
+      await this.runStartHooks();
       // After the start hooks (security plugins load their files there), before any port opens.
       await assertSafeExposure(this.config, this.security);
       await this.openStore();
@@ -192,6 +186,32 @@ export class Broker {
     } catch (err) {
       await this.shutdown();
       throw err;
+    }
+  }
+
+  /**
+   * What start() checks before it opens anything, without opening the store or a port: the
+   * plugins' start hooks (security plugins load their files there) and the exposure check (safe
+   * by default). The broker is stopped afterwards. `wharf config check` uses it.
+   */
+  async check(): Promise<void> {
+    if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot check a broker that is ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.runStartHooks();
+      await assertSafeExposure(this.config, this.security);
+    } finally {
+      await this.shutdown();
+    }
+  }
+
+  private async runStartHooks(): Promise<void> {
+    for (const { plugin, hook } of this.hooks.start) {
+      try {
+        await hook();
+      } catch (err) {
+        throw pluginFailure(err, plugin, 'start');
+      }
     }
   }
 

@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import semver from 'semver';
+// The two functions the loader needs, not the whole package (45 modules a running broker would keep).
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import { ErrorCodes, WharfError } from '../errors.js';
 import { formatPath } from '../config/issues.js';
 import type { ConfigSource, PluginEntry } from '../spi/config.js';
@@ -95,12 +97,12 @@ export async function loadPlugin(entry: PluginEntry, index: number, configDir: s
       details: { plugin: specifier },
     });
   }
-  if (semver.validRange(definition.core) === null) {
+  if (validRange(definition.core) === null) {
     throw new WharfError(ErrorCodes.PLUGIN_INVALID, `plugin ${definition.name} (${where}) gives an invalid core range ${JSON.stringify(definition.core)}`, {
       hint: `write a semver range such as "^${CORE_VERSION}"`, details: { plugin: definition.name },
     });
   }
-  if (!semver.satisfies(CORE_VERSION, definition.core, { includePrerelease: true })) {
+  if (!satisfies(CORE_VERSION, definition.core, { includePrerelease: true })) {
     throw new WharfError(ErrorCodes.PLUGIN_VERSION,
       `plugin ${definition.name} (${where}) supports @wharf/core ${definition.core}, but this is ${CORE_VERSION}`, {
         hint: `install a version of ${specifier} made for @wharf/core ${CORE_VERSION}, or a Wharf version within ${definition.core}`,

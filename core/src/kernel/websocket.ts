@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
 import { closeServer, connectionInfo, formatHost, listen, type OpenListener, type TransportContext } from './transports.js';
@@ -28,6 +28,8 @@ function pem(configDir: string, file: string | undefined): Buffer | undefined {
 export async function openWebSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
 ): Promise<OpenListener> {
+  // Loaded with the first WebSocket listener: a broker without one keeps ws out of its heap.
+  const { WebSocketServer, createWebSocketStream } = await import('ws');
   const path = listener.path ?? '/';
   const tls = listener.tls;
   const server: HttpServer = tls
