@@ -1,7 +1,7 @@
 /** The per-destination settings of a topic: a routing rule's `options`. */
 import { ErrorCodes, WharfError, type JsonSchema } from '@wharf/core';
 
-export type SlowSubscriberPolicy = 'disconnect' | 'drop-oldest';
+export type SlowSubscriberPolicy = 'disconnect' | 'drop-oldest' | 'block';
 
 export interface TopicSettings {
   /** Most messages waiting for one subscriber that cannot take them yet. */
@@ -31,9 +31,9 @@ export const topicSettingsSchema: JsonSchema = {
       description: 'the most bytes (bodies plus headers) kept for one subscriber that cannot take them yet; past it slowSubscriberPolicy applies',
     },
     slowSubscriberPolicy: {
-      enum: ['disconnect', 'drop-oldest'],
+      enum: ['disconnect', 'drop-oldest', 'block'],
       default: 'disconnect',
-      description: 'what happens to a subscriber whose pending buffer is full: disconnect (its client gets an error) or drop-oldest (its oldest pending message is dropped and counted)',
+      description: 'what happens to a subscriber whose pending buffer is full: disconnect (its client gets an error), drop-oldest (its oldest pending message is dropped and counted), or block (nothing is dropped: the broker stops reading from the clients that send to the topic until every subscriber is back under 80% of the limits)',
     },
   },
   additionalProperties: false,
@@ -45,8 +45,8 @@ export const topicSettingsSchema: JsonSchema = {
  */
 export function readTopicSettings(name: string, raw: Record<string, unknown>): TopicSettings {
   const policy = raw['slowSubscriberPolicy'] ?? 'disconnect';
-  if (policy !== 'disconnect' && policy !== 'drop-oldest') {
-    throw badSetting(name, 'slowSubscriberPolicy', policy, 'disconnect or drop-oldest');
+  if (policy !== 'disconnect' && policy !== 'drop-oldest' && policy !== 'block') {
+    throw badSetting(name, 'slowSubscriberPolicy', policy, 'disconnect, drop-oldest or block');
   }
   return {
     maxPendingMessages: positiveInteger(name, raw, 'maxPendingMessages', DEFAULT_MAX_PENDING_MESSAGES),

@@ -1,8 +1,10 @@
 /**
  * One subscriber of a topic, with its own bounded pending buffer: while the consumer cannot take
  * messages (deliver() answered false, or its prefetch window is full) they wait here, and past the
- * buffer's bounds the topic's slow-subscriber policy applies. Each subscriber is independent, so a
- * slow one never holds up the others.
+ * buffer's bounds the topic's slow-subscriber policy applies. With `disconnect` and `drop-oldest`
+ * each subscriber is independent, so a slow one never holds up the others; with `block` a full
+ * buffer slows the topic's producers down instead (core's flow control), so nobody loses anything
+ * and everyone goes at the pace of the slowest.
  */
 import { ErrorCodes, WharfError, messageSize, type Consumer, type Message, type Subscription } from '@wharf/core';
 import { Deque } from '@wharf/core';
@@ -16,7 +18,12 @@ export interface TopicHost {
   counted(delivered: number, dropped: number): void;
   /** The subscription ended (detached, cancelled as too slow). */
   removed(subscription: TopicSubscription): void;
+  /** `block` policy: this subscription's buffer went over its limits (+1) or back under 80% of them (-1). */
+  blocking(delta: 1 | -1): void;
 }
+
+/** A blocking subscription lets its producers go again once its buffer is down to this share of the limits. */
+const UNBLOCK_RATIO = 0.8;
 
 export class TopicSubscription implements Subscription {
   readonly destination: string;
@@ -26,6 +33,8 @@ export class TopicSubscription implements Subscription {
   private pendingBytes = 0;
   /** deliver() answered false and resume() has not been called since. */
   private paused = false;
+  /** `block` policy: the buffer went over its limits and has not drained to UNBLOCK_RATIO of them since. */
+  private blocked = false;
   /** Inside deliver(): calls made from there (publish, resume, ack) leave the flushing to the loop. */
   private busy = false;
   private lastTag = 0;
@@ -105,6 +114,7 @@ export class TopicSubscription implements Subscription {
     const count = this.pending.length;
     if (count > 0) this.pending.clear();
     this.pendingBytes = 0;
+    this.unblockIfDrained();
     return count;
   }
 
@@ -130,6 +140,15 @@ export class TopicSubscription implements Subscription {
       this.pendingBytes -= messageSize(message);
       this.send(message);
     }
+    if (this.blocked) this.unblockIfDrained();
+  }
+
+  private unblockIfDrained(): void {
+    if (!this.blocked) return;
+    const { maxPendingMessages, maxPendingBytes } = this.topic.settings;
+    if (this.active && (this.pending.length > maxPendingMessages * UNBLOCK_RATIO || this.pendingBytes > maxPendingBytes * UNBLOCK_RATIO)) return;
+    this.blocked = false;
+    this.topic.blocking(-1);
   }
 
   private pump(): void {
@@ -146,6 +165,16 @@ export class TopicSubscription implements Subscription {
     if (!this.active) return;
     const { maxPendingMessages, maxPendingBytes, slowSubscriberPolicy } = this.topic.settings;
     const size = messageSize(message);
+    if (slowSubscriberPolicy === 'block') {
+      // Never dropped: messages read before the producers were paused still join the buffer.
+      this.pending.push(message);
+      this.pendingBytes += size;
+      if (!this.blocked && (this.pending.length >= maxPendingMessages || this.pendingBytes >= maxPendingBytes)) {
+        this.blocked = true;
+        this.topic.blocking(1);
+      }
+      return;
+    }
     if (this.pending.length >= maxPendingMessages || this.pendingBytes + size > maxPendingBytes) {
       if (slowSubscriberPolicy === 'disconnect') {
         this.tooSlow();

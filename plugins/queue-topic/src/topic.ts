@@ -32,6 +32,8 @@ export class Topic implements Destination, TopicHost {
   private enqueued = 0;
   private delivered = 0;
   private dropped = 0;
+  /** Subscriptions whose buffer is over its limits (`block` policy): while any, producers are paused. */
+  private blockingSubscriptions = 0;
 
   constructor(
     readonly name: string,
@@ -110,6 +112,14 @@ export class Topic implements Destination, TopicHost {
   counted(delivered: number, dropped: number): void {
     this.delivered += delivered;
     this.dropped += dropped;
+  }
+
+  blocking(delta: 1 | -1): void {
+    const before = this.blockingSubscriptions > 0;
+    this.blockingSubscriptions += delta;
+    const after = this.blockingSubscriptions > 0;
+    // Core pauses the sessions that send here while the topic says it is blocked (QueueContext.flow).
+    if (before !== after) this.ctx.flow?.blocked(after);
   }
 
   removed(subscription: TopicSubscription): void {

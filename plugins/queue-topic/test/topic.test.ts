@@ -10,6 +10,7 @@ const routing = {
     { match: '^/lossy/', type: 'topic', options: { maxPendingMessages: 3, slowSubscriberPolicy: 'drop-oldest' } },
     { match: '^/bytes/', type: 'topic', options: { maxPendingBytes: 100 } },
     { match: '^/lossy-bytes/', type: 'topic', options: { maxPendingBytes: 100, slowSubscriberPolicy: 'drop-oldest' } },
+    { match: '^/blocking/', type: 'topic', options: { maxPendingMessages: 5, slowSubscriberPolicy: 'block' } },
   ],
   prefixes: {},
   fallback: 'topic',
@@ -247,6 +248,54 @@ describe('topic', () => {
       slow.capacity = Number.POSITIVE_INFINITY;
       subscription.resume();
       expect(slow.bodies).to.deep.equal(['m0', 'm7', 'm8', 'm9']);
+    });
+
+    it('block: pauses the producers while a subscriber\'s buffer is full, drops nothing, and lets them go once it drained to 80%', async () => {
+      const paused: string[] = [];
+      const resumed: string[] = [];
+      const producer = await broker.mqm.connect({}, { id: 'producer', protocol: 'test', transport: 'memory', remoteAddress: '127.0.0.1', secure: false }, {
+        close: () => undefined,
+        pauseReading: () => paused.push('producer'),
+        resumeReading: () => resumed.push('producer'),
+      });
+      const other = await connectClient(broker);
+      const fast = other.subscribe('/blocking/a').consumer;
+      const { consumer: slow, subscription } = client.subscribe('/blocking/a', { capacity: 1 });
+      const sendOne = (b: string): unknown => producer.send('/blocking/a', { headers: {}, body: Buffer.from(b) });
+      for (const b of bodies(5)) sendOne(b); // m0 delivered, m1..m4 pending: under the limit of 5
+      expect(paused, 'four pending of five: not blocked yet').to.deep.equal([]);
+      for (const b of bodies(10).slice(5)) sendOne(b); // the fifth pending blocks; later sends pause the producer
+      expect(paused).to.deep.equal(['producer']);
+      expect(slow.cancelled, 'block never disconnects').to.equal(undefined);
+      expect(fast.bodies, 'the other subscriber is not held back').to.deep.equal(bodies(10));
+      expect(broker.mqm.destinationStats('/blocking/a')).to.include({ dropped: 0, depth: 9 });
+      // Draining to 5 pending (more than 80% of 5) keeps it blocked; to 4 lets the producers go.
+      slow.capacity = 5;
+      subscription.resume();
+      expect(resumed, 'five still pending').to.deep.equal([]);
+      slow.capacity = 6;
+      subscription.resume();
+      expect(resumed).to.deep.equal(['producer']);
+      slow.capacity = Number.POSITIVE_INFINITY;
+      subscription.resume();
+      expect(slow.bodies, 'every message, in order').to.deep.equal(bodies(10));
+      await producer.close();
+    });
+
+    it('block: a blocking subscriber that leaves lets the producers go', async () => {
+      const resumed: string[] = [];
+      const producer = await broker.mqm.connect({}, { id: 'p', protocol: 'test', transport: 'memory', remoteAddress: '127.0.0.1', secure: false }, {
+        close: () => undefined, pauseReading: () => undefined, resumeReading: () => resumed.push('p'),
+      });
+      const other = await connectClient(broker);
+      other.subscribe('/blocking/b');
+      const { subscription } = client.subscribe('/blocking/b', { capacity: 1 });
+      for (const b of bodies(8)) producer.send('/blocking/b', { headers: {}, body: Buffer.from(b) });
+      expect(broker.mqm.pausedSessions).to.equal(1);
+      subscription.detach();
+      expect(resumed).to.deep.equal(['p']);
+      expect(broker.mqm.pausedSessions).to.equal(0);
+      await producer.close();
     });
 
     it('drops by bytes with drop-oldest, and drops a message larger than the whole buffer', async () => {

@@ -184,7 +184,14 @@ export function wharfConfig(port: number, options: TargetOptions & { dbFile?: st
   return {
     plugins,
     listeners: [listener],
-    routing: { prefixes: { '/queue/': 'queue', '/topic/': 'topic' }, fallback: 'topic' },
+    // Topics block (producer flow control) instead of disconnecting a subscriber that falls 1,000
+    // messages behind (the default): the exactly-once check wants every subscriber to get
+    // everything, as the relay and RabbitMQ (a queue per subscriber) give it. See docs/performance.md.
+    routing: {
+      rules: [{ match: '^/topic/', type: 'topic', options: { slowSubscriberPolicy: 'block' } }],
+      prefixes: { '/queue/': 'queue', '/topic/': 'topic' },
+      fallback: 'topic',
+    },
     ...(options.durable ? { store: { use: 'sqlite', ...(options.perMessageCommit ? { groupCommit: false } : {}) } } : {}),
     ...(options.memoryHighWaterMark !== undefined ? { limits: { memoryHighWaterMark: options.memoryHighWaterMark } } : {}),
     log: { level: 'warn' },
