@@ -38,6 +38,7 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
         rules: [
           { match: '^/topic/slow-', type: 'topic', options: { maxPendingMessages: 5 } },
           { match: '^/topic/lossy-', type: 'topic', options: { maxPendingMessages: 5, slowSubscriberPolicy: 'drop-oldest' } },
+          { match: '^/topic/blocking-', type: 'topic', options: { maxPendingMessages: 20, slowSubscriberPolicy: 'block' } },
           { match: '^/queue/capped-', type: 'queue', options: { maxLength: 2 } },
           { match: '^/queue/rolling-', type: 'queue', options: { maxLength: 2, overflow: 'drop-head' } },
           { match: '^/queue/auto-', type: 'queue', options: { autoDelete: true } },
@@ -313,6 +314,40 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
       expect(got.length).to.be.lessThan(sent);
       expect(got).to.deep.equal([...got].sort((a, b) => a - b)); // gaps, but in order
       expect(slow.reader.byCommand('ERROR')).to.have.length(0);
+    });
+  });
+
+  describe('topic with slowSubscriberPolicy: block', () => {
+    it('a subscriber that stops reading pauses the producer, nobody loses a message, and everything flows again once it reads', async function () {
+      this.timeout(40000);
+      const t = unique('/topic/blocking-');
+      const slow = await RawConnection.open(e2e.tcpPort, clients);
+      slow.write(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'bob', passcode: 'x' }));
+      await slow.waitFrame('CONNECTED');
+      slow.write(frame('SUBSCRIBE', { id: 'slow', destination: t, receipt: 'subscribed' }));
+      await slow.waitFrame('RECEIPT');
+      slow.socket.pause();
+      const fast = await (await connect('bob')).subscribe(t);
+      const producer = await connect('bob');
+      const body = 'b'.repeat(16 * 1024);
+      let sent = 0;
+      // Once the slow subscriber's kernel buffers and its 20 pending messages are full, the broker
+      // stops reading the producer: no receipt could come back then, so this polls the broker.
+      while (e2e.broker.mqm.pausedSessions === 0 && sent < 4096) {
+        for (let i = 0; i < 32; i++) producer.client.publish({ destination: t, body: `${sent++}:${body}` });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(e2e.broker.mqm.pausedSessions, `paused after ${sent} sends`).to.equal(1);
+      expect(stats(t)).to.include({ subscribers: 2, dropped: 0 });
+      expect(slow.reader.byCommand('ERROR')).to.have.length(0);
+      slow.socket.resume();
+      const numbers = (list: string[]): number[] => list.map((b) => Number(b.slice(0, b.indexOf(':'))));
+      await fast.waitCount(sent, 30000);
+      expect(numbers(fast.bodies), 'the fast subscriber: everything, in order').to.deep.equal([...Array(sent).keys()]);
+      await waitFor(() => slow.reader.byCommand('MESSAGE').length >= sent, 30000, 'every message on the slow subscriber');
+      expect(numbers(slow.reader.byCommand('MESSAGE').map((m) => m.body.toString())), 'the slow one: everything, in order').to.deep.equal([...Array(sent).keys()]);
+      await waitFor(() => e2e.broker.mqm.pausedSessions === 0, 5000, 'the producer to be read again');
+      expect(stats(t).dropped).to.equal(0);
     });
   });
 
