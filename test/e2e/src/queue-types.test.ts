@@ -58,6 +58,17 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
     await producer.publishConfirmed(destination, bodies[bodies.length - 1]!);
   }
 
+  /** The slow subscriber of the topic tests: a raw socket that subscribes to `topic`, then stops reading. */
+  async function subscribeThenStopReading(topic: string): Promise<RawConnection> {
+    const slow = await RawConnection.open(e2e.tcpPort, clients);
+    slow.write(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'bob', passcode: 'x' }));
+    await slow.waitFrame('CONNECTED');
+    slow.write(frame('SUBSCRIBE', { id: 'slow', destination: topic, receipt: 'subscribed' }));
+    await slow.waitFrame('RECEIPT');
+    slow.socket.pause();
+    return slow;
+  }
+
   const range = (n: number, prefix = 'm'): string[] => [...Array(n).keys()].map((i) => `${prefix}${i}`);
 
   describe('security', () => {
@@ -256,13 +267,7 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
     it('disconnects a subscriber that stops reading, with an ERROR, while another keeps receiving', async function () {
       this.timeout(30000);
       const t = unique('/topic/slow-');
-      // The slow one: a raw socket that subscribes and then never reads.
-      const slow = await RawConnection.open(e2e.tcpPort, clients);
-      slow.write(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'bob', passcode: 'x' }));
-      await slow.waitFrame('CONNECTED');
-      slow.write(frame('SUBSCRIBE', { id: 'slow', destination: t, receipt: 'subscribed' }));
-      await slow.waitFrame('RECEIPT');
-      slow.socket.pause();
+      const slow = await subscribeThenStopReading(t);
       const fast = await (await connect('bob')).subscribe(t);
       expect(stats(t).subscribers).to.equal(2);
       const producer = await connect('bob');
@@ -287,12 +292,7 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
     it('drop-oldest: a subscriber that stops reading loses its oldest pending messages, stays, and the other loses none', async function () {
       this.timeout(30000);
       const t = unique('/topic/lossy-');
-      const slow = await RawConnection.open(e2e.tcpPort, clients);
-      slow.write(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'bob', passcode: 'x' }));
-      await slow.waitFrame('CONNECTED');
-      slow.write(frame('SUBSCRIBE', { id: 'slow', destination: t, receipt: 'subscribed' }));
-      await slow.waitFrame('RECEIPT');
-      slow.socket.pause();
+      const slow = await subscribeThenStopReading(t);
       const fast = await (await connect('bob')).subscribe(t);
       const producer = await connect('bob');
       const body = 'z'.repeat(16 * 1024);
@@ -321,12 +321,7 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
     it('a subscriber that stops reading pauses the producer, nobody loses a message, and everything flows again once it reads', async function () {
       this.timeout(40000);
       const t = unique('/topic/blocking-');
-      const slow = await RawConnection.open(e2e.tcpPort, clients);
-      slow.write(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'bob', passcode: 'x' }));
-      await slow.waitFrame('CONNECTED');
-      slow.write(frame('SUBSCRIBE', { id: 'slow', destination: t, receipt: 'subscribed' }));
-      await slow.waitFrame('RECEIPT');
-      slow.socket.pause();
+      const slow = await subscribeThenStopReading(t);
       const fast = await (await connect('bob')).subscribe(t);
       const producer = await connect('bob');
       const body = 'b'.repeat(16 * 1024);
