@@ -12,7 +12,7 @@ export interface Result {
   readonly unit: string;
   /** This figure divided by the relay's (Wharf and peers). */
   ratio?: number;
-  /** Durable only: this figure divided by the same target's non-durable queue 1 → 1. */
+  /** Durable queue scenarios only: this figure divided by the same target's non-durable queue 1 → 1. */
   ratioToQueue11?: number;
 }
 
@@ -67,7 +67,7 @@ export function addRatios(results: Result[]): void {
     if (r.target === referenceOf(r.scenario) || r.target === 'relay' || r.target === 'null' || isCpuMetric(r.metric)) continue;
     const ref = reference.get(key(r));
     if (ref && ref.median > 0 && Number.isFinite(r.median)) r.ratio = r.median / ref.median;
-    if (r.scenario === 'durable') {
+    if (r.scenario === 'durable' || r.scenario === 'durable-acks') {
       const q = results.find((x) => x.target === r.target && x.scenario === 'queue-1-1' && x.metric === 'throughput' && x.size === r.size);
       if (q && q.median > 0) r.ratioToQueue11 = r.median / q.median;
     }

@@ -88,6 +88,8 @@ interface FlowShape {
   readonly durable?: boolean;
   /** Durable sends ask for a RECEIPT every this many messages (default 100). */
   readonly receiptEvery?: number;
+  /** Consumers subscribe client-individual and ACK every message (otherwise `auto`, as queue 1 → 1). */
+  readonly ackEach?: boolean;
 }
 
 /**
@@ -111,14 +113,14 @@ async function closedLoop(target: Target, s: Settings, shape: FlowShape): Promis
       const accounting = kind === 'queue' ? groups[0]! : groups[c]!;
       let client: StompClient | undefined;
       const handler = consumerHandler(() => client!, {
-        accounting, index: kind === 'queue' ? c : 0, ack: shape.durable === true,
+        accounting, index: kind === 'queue' ? c : 0, ack: shape.ackEach === true,
         onDelivery: (p) => {
           delivered++;
           if (p < P && ++perProducer[p]! % fanout === 0) producers[p]!.credit();
         },
       });
       client = await clients.connect(target, handler);
-      await client.subscribe(destination, `s${c}`, shape.durable ? 'client-individual' : 'auto');
+      await client.subscribe(destination, `s${c}`, shape.ackEach ? 'client-individual' : 'auto');
     }
     const extra: HeaderList = shape.durable ? [['persistent', 'true']] : [];
     for (let p = 0; p < P; p++) {
@@ -452,11 +454,16 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'topic-1-10', title: 'topic 1 → 10 (deliveries)', against: 'brokers', sized: true, freshPerRun: false,
     run: (t, s) => closedLoop(t, s, { kind: 'topic', producers: 1, consumers: 10 }) },
   { name: 'latency', title: 'latency, open loop', against: 'brokers', sized: true, freshPerRun: false, run: latency },
+  // Issue 7's durable queue: queue 1 → 1 as above (auto ack), with persistent:true and a receipt
+  // every 100 sends, so that its ratio to queue 1 → 1 is the cost of durability alone.
   { name: 'durable', title: 'durable queue 1 → 1, receipt every 100', against: 'brokers', sized: true, freshPerRun: false, durable: true,
     run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true }) },
+  // The same with a consumer that ACKs each message (client-individual): no target, shown beside it.
+  { name: 'durable-acks', title: 'durable queue 1 → 1, receipt every 100, ACK per message', against: 'brokers', sized: true, freshPerRun: false,
+    durable: true, run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, ackEach: true }) },
   { name: 'durable-receipts', title: 'durable sends, receipt on each: group commit vs 1 tx per message', against: 'brokers', sized: true,
     freshPerRun: false, durable: true, targets: ['wharf-1tx', 'wharf'],
-    run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, receiptEvery: 1 }) },
+    run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, receiptEvery: 1, ackEach: true }) },
   { name: 'slow-consumer', title: 'open-loop producer, consumer at ¼ rate', against: 'brokers', sized: true, freshPerRun: true, run: slowConsumer },
   { name: 'idle', title: 'idle connections', against: 'brokers', sized: false, freshPerRun: true, run: idle },
 ];
