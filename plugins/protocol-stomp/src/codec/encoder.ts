@@ -102,9 +102,24 @@ function messageHead(
     const h = extra[i]!;
     s += headerLine(h[0], h[1], mode);
   }
-  for (const name of Object.keys(userHeaders)) {
-    // The broker's own headers come first and a receiver uses the first (STOMP 1.2 §Repeated Header Entries); a
-    // sender's header of the same name would only confuse, so it is left out.
+  s += userHeaderLines(userHeaders, mode, ack !== undefined, extra);
+  return s + 'content-length:' + bodyLength + '\n\n';
+}
+
+/**
+ * The sender's own headers of a MESSAGE, as header lines. The broker's own headers come first and a
+ * receiver uses the first (STOMP 1.2 §Repeated Header Entries); a sender's header of the same name
+ * would only confuse, so it is left out: the broker's fixed names, `ack` when the frame has one,
+ * and any name among `extra`.
+ */
+function userHeaderLines(
+  userHeaders: Readonly<Record<string, string>>,
+  mode: EscapeMode,
+  hasAck: boolean,
+  extra: ReadonlyArray<readonly [string, string]>,
+): string {
+  let s = '';
+  for (const name in userHeaders) {
     switch (name) {
       case 'destination':
       case 'message-id':
@@ -112,12 +127,12 @@ function messageHead(
       case 'content-length':
         continue;
       case 'ack':
-        if (ack !== undefined) continue;
+        if (hasAck) continue;
     }
     if (extra.length > 0 && hasName(extra, name)) continue;
     s += headerLine(name, userHeaders[name]!, mode);
   }
-  return s + 'content-length:' + bodyLength + '\n\n';
+  return s;
 }
 
 function hasName(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
@@ -216,20 +231,7 @@ export function encodeMessageBlock(
     return 'message-id:' + messageId + '\n' + contentLengthLine(bodyLength);
   }
   let s = 'message-id:' + escapeHeader(messageId, mode, false) + '\n';
-  const extra = omits.extra;
-  for (const name in userHeaders) {
-    switch (name) {
-      case 'destination':
-      case 'message-id':
-      case 'subscription':
-      case 'content-length':
-        continue;
-      case 'ack':
-        if (omits.ack) continue;
-    }
-    if (extra.length > 0 && hasName(extra, name)) continue;
-    s += headerLine(name, userHeaders[name]!, mode);
-  }
+  s += userHeaderLines(userHeaders, mode, omits.ack, omits.extra);
   s += contentLengthLine(bodyLength);
   // Mostly ASCII (ids, numbers, plain header names): then the text is its bytes, and the caller may copy it as is.
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8');
