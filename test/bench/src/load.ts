@@ -12,6 +12,13 @@ import { headerOf, payloadProducer, payloadSeq, SendTemplate, type FrameView } f
 
 /** Most frames written in one `write()`. */
 const MAX_BATCH = 128;
+/**
+ * Most batches one pump writes before it lets the event loop run (timers, reads). A socket whose
+ * peer reads as fast as it is written never answers false, and a producer with endless credits
+ * (the ceiling scenario) would then never give the loop back: its own timers — the end of the
+ * measurement — would wait until the kernel's buffer happened to fill (tens of seconds, seen).
+ */
+const MAX_BATCHES_PER_TURN = 32;
 
 export class Producer {
   /** Messages written so far; the next sequence number. */
@@ -53,7 +60,12 @@ export class Producer {
 
   pump(): void {
     const now = performance.now();
-    while (!this.stopped && !this.blocked && this.credits >= 1) {
+    for (let batches = 0; !this.stopped && !this.blocked && this.credits >= 1; batches++) {
+      if (batches === MAX_BATCHES_PER_TURN) {
+        // The rest after the loop has run once (credit() coalesces with a pump already scheduled).
+        this.credit(0);
+        return;
+      }
       const count = Math.min(Math.floor(this.credits), MAX_BATCH);
       const buf = this.receiptEvery > 0 ? this.receiptBatch(count, now) : this.template.batch(count, this.sent, now);
       this.sent += count;
