@@ -58,6 +58,9 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
     await producer.publishConfirmed(destination, bodies[bodies.length - 1]!);
   }
 
+  /** The topic tests' bodies are `<sequence number>:<padding>`: the numbers, in arrival order. */
+  const sequenceNumbers = (bodies: readonly string[]): number[] => bodies.map((b) => Number(b.slice(0, b.indexOf(':'))));
+
   /** The slow subscriber of the topic tests: a raw socket that subscribes to `topic`, then stops reading. */
   async function subscribeThenStopReading(topic: string): Promise<RawConnection> {
     const slow = await RawConnection.open(e2e.tcpPort, clients);
@@ -280,7 +283,7 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
       }
       expect(stats(t).subscribers, `after ${sent} messages`).to.equal(1);
       await fast.waitCount(sent, 20000);
-      expect(fast.bodies.map((b) => Number(b.slice(0, b.indexOf(':'))))).to.deep.equal([...Array(sent).keys()]);
+      expect(sequenceNumbers(fast.bodies)).to.deep.equal([...Array(sent).keys()]);
       // Now read what the broker queued for the slow one: its messages, then the ERROR saying why.
       slow.socket.resume();
       const error = await slow.waitFrame('ERROR', 10000);
@@ -307,10 +310,10 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
       expect(stats(t)).to.include({ subscribers: 2 });
       expect(stats(t).dropped).to.be.greaterThan(0);
       await fast.waitCount(sent, 20000);
-      expect(fast.bodies.map((b) => Number(b.slice(0, b.indexOf(':'))))).to.deep.equal([...Array(sent).keys()]);
+      expect(sequenceNumbers(fast.bodies)).to.deep.equal([...Array(sent).keys()]);
       slow.socket.resume();
       await waitFor(() => slow.reader.byCommand('MESSAGE').some((m) => m.body.toString().startsWith(`${sent - 1}:`)), 10000, 'the newest message on the slow subscriber');
-      const got = slow.reader.byCommand('MESSAGE').map((m) => Number(m.body.toString().split(':')[0]));
+      const got = sequenceNumbers(slow.reader.byCommand('MESSAGE').map((m) => m.body.toString()));
       expect(got.length).to.be.lessThan(sent);
       expect(got).to.deep.equal([...got].sort((a, b) => a - b)); // gaps, but in order
       expect(slow.reader.byCommand('ERROR')).to.have.length(0);
@@ -336,11 +339,10 @@ describe('e2e: queue types over STOMP (@stomp/stompjs over TCP)', function () {
       expect(stats(t)).to.include({ subscribers: 2, dropped: 0 });
       expect(slow.reader.byCommand('ERROR')).to.have.length(0);
       slow.socket.resume();
-      const numbers = (list: string[]): number[] => list.map((b) => Number(b.slice(0, b.indexOf(':'))));
       await fast.waitCount(sent, 30000);
-      expect(numbers(fast.bodies), 'the fast subscriber: everything, in order').to.deep.equal([...Array(sent).keys()]);
+      expect(sequenceNumbers(fast.bodies), 'the fast subscriber: everything, in order').to.deep.equal([...Array(sent).keys()]);
       await waitFor(() => slow.reader.byCommand('MESSAGE').length >= sent, 30000, 'every message on the slow subscriber');
-      expect(numbers(slow.reader.byCommand('MESSAGE').map((m) => m.body.toString())), 'the slow one: everything, in order').to.deep.equal([...Array(sent).keys()]);
+      expect(sequenceNumbers(slow.reader.byCommand('MESSAGE').map((m) => m.body.toString())), 'the slow one: everything, in order').to.deep.equal([...Array(sent).keys()]);
       await waitFor(() => e2e.broker.mqm.pausedSessions === 0, 5000, 'the producer to be read again');
       expect(stats(t).dropped).to.equal(0);
     });
