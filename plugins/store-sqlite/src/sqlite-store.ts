@@ -8,12 +8,14 @@
  * - `locking_mode=EXCLUSIVE`: one broker per file. A second process that opens the file while a
  *   broker runs fails at setup with a clear error instead of corrupting anything; the lock goes
  *   with the process, kill -9 included.
- * - Prepared statements; messages ordered by an integer sequence (the rowid), unique per (destination, id).
- * - The sequence number of every message this process appended or replayed is kept in memory
- *   (destination -> id -> seq), so an acknowledgement or a delivery mark finds its row by primary
- *   key, and the removals of one batch go out as ranges of consecutive sequence numbers: a queue
- *   acknowledged in order costs one DELETE statement per batch, not one per message. A row the
- *   process does not know (not replayed since the start) is still found by (destination, id).
+ * - Small rows with no index but the sequence number (schema.ts): the cost of a message is one
+ *   B-tree insert and one B-tree delete.
+ * - The row index, in memory: for every destination, its messages' ids and sequence numbers in
+ *   append order. Built by one scan at setup, kept up to date by every batch, rebuilt after a
+ *   batch that failed (its changes were rolled back). Appends of a known id are ignored, an
+ *   acknowledgement or a delivery mark finds its row by primary key, a purge knows its rows, and
+ *   the removals of one batch go out as ranges of consecutive sequence numbers: a queue
+ *   acknowledged in order costs one DELETE statement per batch, not one per message.
  * - A WAL of up to WAL_AUTOCHECKPOINT pages between checkpoints, and a page cache that can hold
  *   a busy batch: messages live briefly (appended, then removed a few batches later), so most of
  *   their pages are rewritten in the WAL many times and copied to the database file once.
@@ -25,6 +27,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger, Message, Store, StoreOp, StoredDestination, StoredMessage } from '@wharf/core';
+import { prepareSchema } from './schema.js';
 
 export type SynchronousMode = 'FULL' | 'EXTRA' | 'NORMAL';
 
@@ -38,61 +41,32 @@ export interface SqliteStoreOptions {
   readonly logger?: Logger;
 }
 
-/** The schema version this code writes (PRAGMA user_version). */
-const SCHEMA_VERSION = 1;
 /** Pages written to the WAL before SQLite copies them into the database file (its default: 1000). */
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
 /** Most rows one INSERT statement writes (8 parameters each: well under SQLite's limit of 32766). */
 const INSERT_ROWS = 32;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS destinations (
-  position INTEGER PRIMARY KEY,
-  name     TEXT NOT NULL UNIQUE,
-  type     TEXT NOT NULL,
-  children TEXT
-);
-CREATE TABLE IF NOT EXISTS messages (
-  seq            INTEGER PRIMARY KEY,
-  destination    TEXT    NOT NULL,
-  id             TEXT    NOT NULL,
-  origin         TEXT    NOT NULL,
-  headers        TEXT    NOT NULL,
-  body           BLOB    NOT NULL,
-  persistent     INTEGER NOT NULL,
-  timestamp      INTEGER NOT NULL,
-  delivery_count INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (destination, id)
-);
-`;
-/**
- * Files written before the store kept its own sequence index had an index on (destination, seq)
- * for replay; it costs every append and removal an index update, and replay finds a destination's
- * rows through the (destination, id) index instead. Dropped at setup (an older Wharf that opens
- * the file makes it again).
- */
-const DROP_OLD_INDEXES = 'DROP INDEX IF EXISTS messages_by_destination';
+/** Columns of an inserted row. */
+const INSERT_COLUMNS = 8;
 
 interface Statements {
-  readonly seqOf: Database.Statement;
   readonly delivered: Database.Statement;
-  readonly deliveredBySeq: Database.Statement;
-  readonly remove: Database.Statement;
   readonly removeRange: Database.Statement;
-  readonly purge: Database.Statement;
   readonly saveDestination: Database.Statement;
   readonly deleteDestination: Database.Statement;
   readonly destinations: Database.Statement;
-  readonly replay: Database.Statement;
+  readonly newKey: Database.Statement;
+  readonly keys: Database.Statement;
+  readonly rowIndex: Database.Statement;
+  readonly rowsBetween: Database.Statement;
 }
 
 interface MessageRow {
   seq: number;
   id: string;
-  origin: string;
-  headers: string;
+  origin: string | null;
+  headers: string | null;
   body: Buffer;
   persistent: number;
   timestamp: number;
@@ -105,21 +79,40 @@ interface DestinationRow {
   children: string | null;
 }
 
-/** Sequence numbers of the rows this process knows: destination -> message id -> seq. */
-type SeqIndex = Map<string, Map<string, number>>;
+/** The row index's entry for one destination. */
+interface Rows {
+  /** Its key in the file (destination_keys). */
+  readonly key: number;
+  /** Message id -> sequence number, in append order (a Map keeps insertion order). */
+  readonly ids: Map<string, number>;
+}
+
+/** An append waiting to be inserted with the next multi-row INSERT. */
+interface PendingRow {
+  readonly seq: number;
+  readonly key: number;
+  readonly destination: string;
+  readonly message: Message;
+}
+
+/** Shared by every replayed message whose sender set no header of its own: nothing may change it. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private db: Database.Database | undefined;
   private statements: Statements | undefined;
   private apply: ((ops: readonly StoreOp[]) => void) | undefined;
-  private readonly seqs: SeqIndex = new Map();
-  /** The next sequence number to give (one more than the largest in the file at setup). */
+  /** The row index: destination name -> its rows. Valid only while `indexed`. */
+  private readonly rows = new Map<string, Rows>();
+  /** False after a failed batch until the index was built again from the file. */
+  private indexed = false;
+  /** The next sequence number to give (one more than the largest in the file when indexed). */
   private nextSeq = 1;
   /** Rows to delete at the end of the batch's transaction, by sequence number. */
   private removals: number[] = [];
   /** Appends of the batch not inserted yet (up to INSERT_ROWS, inserted with one statement). */
-  private appends: StoreOp[] = [];
+  private appends: PendingRow[] = [];
   /** INSERT statements by row count. */
   private inserts: Array<{ statement: Database.Statement; params: unknown[] } | undefined> = [];
 
@@ -143,17 +136,12 @@ export class SqliteStore implements Store {
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
       db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new Error(`${path} was written by a newer Wharf (store format ${version}; this one reads ${SCHEMA_VERSION})`);
-      }
       // Takes the exclusive lock now: a second broker on the same file fails here.
       db.exec('BEGIN IMMEDIATE');
-      db.exec(SCHEMA);
-      db.exec(DROP_OLD_INDEXES);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      prepareSchema(db, path);
       db.exec('COMMIT');
     } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
       db.close();
       const code = (err as { code?: string }).code;
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
@@ -163,26 +151,26 @@ export class SqliteStore implements Store {
     }
     this.db = db;
     this.statements = prepareStatements(db);
-    this.nextSeq = ((db.prepare('SELECT MAX(seq) AS seq FROM messages').get() as { seq: number | null }).seq ?? 0) + 1;
-    this.seqs.clear();
     this.apply = db.transaction((ops: readonly StoreOp[]) => {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i]!);
       this.insertAppends();
       this.removeRows();
     });
+    this.buildIndex();
     this.options.logger?.info({ path, journal: 'wal', synchronous }, 'sqlite store open');
   }
 
   async write(ops: readonly StoreOp[]): Promise<void> {
     if (this.apply === undefined) throw new Error('the sqlite store is not open');
     if (ops.length === 0) return;
-    // One transaction: rolled back whole if any operation throws. The index of sequence numbers
-    // may then hold changes the file does not: it is dropped (rows are found by (destination, id)
-    // until replayed or appended again). Failures are rare; the happy path keeps no undo log.
+    if (!this.indexed) this.buildIndex();
+    // One transaction: rolled back whole if any operation throws. The row index then holds
+    // changes the file does not: it is built again from the file before it is used next.
+    // Failures are rare (a full disk); the happy path keeps no undo log.
     try {
       this.apply(ops);
     } catch (err) {
-      this.seqs.clear();
+      this.indexed = false;
       throw err;
     } finally {
       this.removals = [];
@@ -200,19 +188,29 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * A destination's rows in append order, read in one query (found through the (destination, id)
-   * index and sorted by seq): no cursor stays open across yields, so writes may come between
-   * them. The rows of one destination are in memory at once — as its queue will hold them anyway.
+   * A destination's rows in append order, all read before the first is yielded (no cursor stays
+   * open across yields, so writes may come between them). Runs of consecutive sequence numbers are
+   * read with one statement each; the rows of one destination are in memory at once — as its
+   * queue will hold them anyway.
    */
   async *replay(destination: string): AsyncIterable<StoredMessage> {
-    const rows = this.open().replay.all(destination) as MessageRow[];
-    if (rows.length === 0) return;
-    let ids = this.seqs.get(destination);
-    if (ids === undefined) this.seqs.set(destination, ids = new Map());
-    for (const row of rows) {
-      ids.set(row.id, row.seq);
-      yield { message: toMessage(row), deliveryCount: row.delivery_count };
+    const statements = this.open();
+    if (!this.indexed) this.buildIndex();
+    const ids = this.rows.get(destination)?.ids;
+    if (ids === undefined || ids.size === 0) return;
+    const rows: MessageRow[] = [];
+    let from = -1;
+    let to = -1;
+    for (const seq of ids.values()) {
+      if (seq === to + 1) {
+        to = seq;
+        continue;
+      }
+      if (from >= 0) for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
+      from = to = seq;
     }
+    for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
+    for (const row of rows) yield { message: toMessage(row, destination), deliveryCount: row.delivery_count };
   }
 
   async close(): Promise<void> {
@@ -221,64 +219,104 @@ export class SqliteStore implements Store {
     this.statements = undefined;
     this.apply = undefined;
     this.inserts = [];
-    this.seqs.clear();
+    this.rows.clear();
+    this.indexed = false;
     db?.close();
+  }
+
+  // ------------------------------------------------------------------ the row index
+
+  /** Reads every destination key and every row's (seq, destination, id), in append order. */
+  private buildIndex(): void {
+    const s = this.open();
+    this.rows.clear();
+    const byKey = new Map<number, Rows>();
+    for (const [key, name] of s.keys.raw().iterate() as IterableIterator<[number, string]>) {
+      const rows: Rows = { key, ids: new Map() };
+      this.rows.set(name, rows);
+      byKey.set(key, rows);
+    }
+    let last = 0;
+    for (const [seq, key, id] of s.rowIndex.raw().iterate() as IterableIterator<[number, number, string]>) {
+      byKey.get(key)?.ids.set(id, seq);
+      last = seq;
+    }
+    this.nextSeq = last + 1;
+    this.indexed = true;
+  }
+
+  /** The rows of `destination`; a destination new to the file gets its key (inside the batch's transaction). */
+  private rowsOf(destination: string): Rows {
+    let rows = this.rows.get(destination);
+    if (rows === undefined) {
+      const key = Number(this.statements!.newKey.run(destination).lastInsertRowid);
+      rows = { key, ids: new Map() };
+      this.rows.set(destination, rows);
+    }
+    return rows;
   }
 
   // ------------------------------------------------------------------ inside a batch's transaction
 
   private applyOne(op: StoreOp): void {
     const s = this.statements!;
-    // Appends wait to be inserted together; anything else may concern one of them, so they go first.
-    if (op.op !== 'append' && this.appends.length > 0) this.insertAppends();
     switch (op.op) {
       case 'append': {
+        const rows = this.rowsOf(op.destination);
         // Already there: appends of a known id are ignored.
-        if (this.idsOf(op.destination, true)!.has(op.message.id)) break;
-        this.appends.push(op);
+        if (rows.ids.has(op.message.id)) return;
+        const seq = this.nextSeq++;
+        rows.ids.set(op.message.id, seq);
+        this.appends.push({ seq, key: rows.key, destination: op.destination, message: op.message });
         if (this.appends.length === INSERT_ROWS) this.insertAppends();
         return;
       }
       case 'delivered': {
-        const seq = this.seqs.get(op.destination)?.get(op.id);
-        if (seq !== undefined) s.deliveredBySeq.run(seq);
-        else s.delivered.run(op.destination, op.id);
-        break;
+        const seq = this.rows.get(op.destination)?.ids.get(op.id);
+        if (seq === undefined) return;
+        // The row may be among the appends not inserted yet.
+        this.insertAppends();
+        s.delivered.run(seq);
+        return;
       }
       case 'remove': {
-        const ids = this.seqs.get(op.destination);
+        // Deleted at the end of the transaction, after the appends: a row appended and removed
+        // in one batch is inserted first, and an id removed and appended again has a new row.
+        const ids = this.rows.get(op.destination)?.ids;
         const seq = ids?.get(op.id);
-        if (seq !== undefined) {
-          ids!.delete(op.id);
-          this.removals.push(seq);
-        } else {
-          s.remove.run(op.destination, op.id);
-        }
-        break;
+        if (seq === undefined) return;
+        ids!.delete(op.id);
+        this.removals.push(seq);
+        return;
       }
       case 'purge':
-        this.forgetDestination(op.destination);
-        s.purge.run(op.destination);
-        break;
+        this.forgetRows(op.destination);
+        return;
       case 'save-destination': {
         const d = op.destination;
         s.saveDestination.run(d.name, d.type, d.children === undefined ? null : JSON.stringify(d.children));
-        break;
+        return;
       }
       case 'delete-destination':
-        this.forgetDestination(op.name);
+        this.forgetRows(op.name);
         s.deleteDestination.run(op.name);
-        s.purge.run(op.name);
-        break;
+        return;
       default:
         throw new Error(`unknown store operation ${JSON.stringify((op as { op?: unknown }).op)}`);
     }
   }
 
+  /** Every row of `destination` goes with the batch's removals. */
+  private forgetRows(destination: string): void {
+    const ids = this.rows.get(destination)?.ids;
+    if (ids === undefined) return;
+    for (const seq of ids.values()) this.removals.push(seq);
+    ids.clear();
+  }
+
   /**
    * Inserts the appends collected so far with one statement: per statement, SQLite and the binding
-   * layer cost about as much as a row. INSERT OR IGNORE keeps a row already there (an id this
-   * process never replayed, or one appended twice in the batch): then each id's row is looked up.
+   * layer cost about as much as a row.
    */
   private insertAppends(): void {
     const appends = this.appends;
@@ -286,33 +324,18 @@ export class SqliteStore implements Store {
     if (count === 0) return;
     this.appends = [];
     const { statement, params } = this.insertFor(count);
-    const first = this.nextSeq;
-    this.nextSeq += count;
     for (let i = 0, p = 0; i < count; i++) {
-      const op = appends[i] as Extract<StoreOp, { op: 'append' }>;
-      const m = op.message;
-      params[p++] = first + i;
-      params[p++] = op.destination;
+      const { seq, key, destination, message: m } = appends[i]!;
+      params[p++] = seq;
+      params[p++] = key;
       params[p++] = m.id;
-      params[p++] = m.destination;
+      params[p++] = m.destination === destination ? null : m.destination;
       params[p++] = headersJson(m.headers);
       params[p++] = asBuffer(m.body);
       params[p++] = m.persistent ? 1 : 0;
       params[p++] = m.timestamp;
     }
-    let inserted = statement.run(params).changes;
-    if (inserted !== count && this.removals.length > 0) {
-      // An id removed earlier in this batch and appended again: the removal must happen first.
-      this.removeRows();
-      inserted += statement.run(params).changes;
-    }
-    const lookup = inserted !== count ? this.statements!.seqOf : undefined;
-    for (let i = 0; i < count; i++) {
-      const op = appends[i] as Extract<StoreOp, { op: 'append' }>;
-      const ids = this.idsOf(op.destination, true)!;
-      const seq = lookup === undefined ? first + i : (lookup.get(op.destination, op.message.id) as { seq: number } | undefined)?.seq;
-      if (seq !== undefined) ids.set(op.message.id, seq);
-    }
+    statement.run(params);
     params.fill(undefined);
   }
 
@@ -322,8 +345,8 @@ export class SqliteStore implements Store {
     if (prepared === undefined) {
       const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
       prepared = {
-        statement: this.db!.prepare(`INSERT OR IGNORE INTO messages (seq, destination, id, origin, headers, body, persistent, timestamp) VALUES ${values}`),
-        params: new Array<unknown>(rows * 8),
+        statement: this.db!.prepare(`INSERT INTO messages (seq, destination, id, origin, headers, body, persistent, timestamp) VALUES ${values}`),
+        params: new Array<unknown>(rows * INSERT_COLUMNS),
       };
       this.inserts[rows] = prepared;
     }
@@ -332,8 +355,7 @@ export class SqliteStore implements Store {
 
   /**
    * Deletes the rows removed in this batch, as ranges of consecutive sequence numbers: every
-   * number inside a range is being removed, so no other row is touched. Rows removed by a later
-   * purge or delete-destination of the same batch are gone already; deleting them again is a no-op.
+   * number inside a range is being removed, so no other row is touched.
    */
   private removeRows(): void {
     const seqs = this.removals;
@@ -345,7 +367,7 @@ export class SqliteStore implements Store {
     let to = from;
     for (let i = 1; i < seqs.length; i++) {
       const seq = seqs[i]!;
-      if (seq === to + 1 || seq === to) {
+      if (seq === to + 1) {
         to = seq;
         continue;
       }
@@ -353,19 +375,6 @@ export class SqliteStore implements Store {
       from = to = seq;
     }
     range.run(from, to);
-  }
-
-  private idsOf(destination: string, create: boolean): Map<string, number> | undefined {
-    let ids = this.seqs.get(destination);
-    if (ids === undefined && create) {
-      ids = new Map();
-      this.seqs.set(destination, ids);
-    }
-    return ids;
-  }
-
-  private forgetDestination(destination: string): void {
-    this.seqs.delete(destination);
   }
 
   private open(): Statements {
@@ -376,20 +385,18 @@ export class SqliteStore implements Store {
 
 function prepareStatements(db: Database.Database): Statements {
   return {
-    seqOf: db.prepare('SELECT seq FROM messages WHERE destination = ? AND id = ?'),
-    delivered: db.prepare('UPDATE messages SET delivery_count = delivery_count + 1 WHERE destination = ? AND id = ?'),
-    deliveredBySeq: db.prepare('UPDATE messages SET delivery_count = delivery_count + 1 WHERE seq = ?'),
-    remove: db.prepare('DELETE FROM messages WHERE destination = ? AND id = ?'),
+    delivered: db.prepare('UPDATE messages SET delivery_count = delivery_count + 1 WHERE seq = ?'),
     removeRange: db.prepare('DELETE FROM messages WHERE seq >= ? AND seq <= ?'),
-    purge: db.prepare('DELETE FROM messages WHERE destination = ?'),
     saveDestination: db.prepare(
       'INSERT INTO destinations (name, type, children) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type, children = excluded.children',
     ),
     deleteDestination: db.prepare('DELETE FROM destinations WHERE name = ?'),
     destinations: db.prepare('SELECT name, type, children FROM destinations ORDER BY position'),
-    // sqlite_autoindex_messages_1 is the UNIQUE (destination, id) index.
-    replay: db.prepare(
-      'SELECT seq, id, origin, headers, body, persistent, timestamp, delivery_count FROM messages INDEXED BY sqlite_autoindex_messages_1 WHERE destination = ? ORDER BY seq',
+    newKey: db.prepare('INSERT INTO destination_keys (name) VALUES (?)'),
+    keys: db.prepare('SELECT key, name FROM destination_keys'),
+    rowIndex: db.prepare('SELECT seq, destination, id FROM messages ORDER BY seq'),
+    rowsBetween: db.prepare(
+      'SELECT seq, id, origin, headers, body, persistent, timestamp, delivery_count FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq',
     ),
   };
 }
@@ -398,10 +405,10 @@ function ascending(a: number, b: number): number {
   return a - b;
 }
 
-/** Most messages carry no header of their sender's own: `{}` needs no JSON.stringify. */
-function headersJson(headers: Readonly<Record<string, string>>): string {
+/** Most messages carry no header of their sender's own: stored as NULL, no JSON.stringify. */
+function headersJson(headers: Readonly<Record<string, string>>): string | null {
   for (const _ in headers) return JSON.stringify(headers);
-  return '{}';
+  return null;
 }
 
 /** better-sqlite3 binds Buffers as BLOBs: a view over the same bytes, no copy. */
@@ -409,11 +416,11 @@ function asBuffer(body: Uint8Array): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-function toMessage(row: MessageRow): Message {
+function toMessage(row: MessageRow, destination: string): Message {
   return {
     id: row.id,
-    destination: row.origin,
-    headers: JSON.parse(row.headers) as Record<string, string>,
+    destination: row.origin ?? destination,
+    headers: row.headers === null ? NO_HEADERS : JSON.parse(row.headers) as Record<string, string>,
     body: row.body,
     persistent: row.persistent === 1,
     timestamp: row.timestamp,
