@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { BatchedWriter, type BrokerApi, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
-import { FrameParser, StompCodecError, encodeFrame, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
+import { FrameParser, StompCodecError, encodeFrame, encodeReceipt, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
 import { asClientError, limitError, protocolError } from './errors.js';
 import { echoable, header } from './headers.js';
 import { HeartBeat } from './heartbeat.js';
@@ -155,7 +155,15 @@ export class StompConnection {
   }
 
   sendReceipt(receiptId: string): void {
-    if (this.state === 'connected' || this.state === 'authenticating') this.sendFrame('RECEIPT', [['receipt-id', receiptId]]);
+    if (this.state !== 'connected' && this.state !== 'authenticating') return;
+    const frame = encodeReceipt(receiptId, this.version);
+    if (typeof frame !== 'string') {
+      this.writer.write(frame);
+      return;
+    }
+    // One per durable message when a sender asks for each: copied into the tick's batch, no buffer of its own.
+    this.writer.addLatin1(frame);
+    this.writer.accepting();
   }
 
   /**

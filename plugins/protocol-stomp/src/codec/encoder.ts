@@ -244,6 +244,17 @@ function isEmpty(headers: Readonly<Record<string, string>>): boolean {
 }
 
 /** Printable ASCII without `:` or `\\`: the same in every version's escaping, one byte per character. */
+/**
+ * A RECEIPT frame (STOMP 1.2 §RECEIPT): the same bytes as `encodeFrame('RECEIPT', [['receipt-id', id]])`. A
+ * durable sender may ask for one per message, so the usual id (printable ASCII, nothing to escape) costs one string
+ * and no buffer: its characters are its bytes, and the caller may copy it as is. Anything else is encoded by
+ * encodeFrame, with its escaping and its checks (STOMP 1.2 §Value Encoding).
+ */
+export function encodeReceipt(receiptId: string, version: StompVersion): string | Buffer {
+  if (isPlainAscii(receiptId)) return 'RECEIPT\nreceipt-id:' + receiptId + '\n\n\0';
+  return encodeFrame('RECEIPT', [['receipt-id', receiptId]], undefined, version);
+}
+
 function isPlainAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

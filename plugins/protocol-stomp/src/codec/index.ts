@@ -8,6 +8,7 @@ export { StompCodecError, type StompCodecErrorCode, type PartialFrame } from './
 export { FrameParser } from './parser.js';
 export {
   encodeFrame,
+  encodeReceipt,
   encodeMessageHead,
   encodeMessage,
   encodeSubscriptionHead,

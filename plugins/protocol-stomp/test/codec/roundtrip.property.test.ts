@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import {
   encodeFrame,
   encodeMessage,
+  encodeReceipt,
   encodeMessageBlock,
   encodeSubscriptionHead,
   escapeHeader,
@@ -98,6 +99,17 @@ describe('codec properties', () => {
           expect(h.parser.buffered).to.equal(0);
         },
       ), { numRuns: RUNS });
+    });
+  }
+
+  for (const version of VERSIONS) {
+    it(`STOMP ${version}: encodeReceipt writes the bytes encodeFrame writes for a RECEIPT, for any receipt id`, () => {
+      const mode = escapeModeFor('RECEIPT', version);
+      const id = fc.oneof(text(0), fc.stringMatching(/^[ -~]{0,40}$/)).filter((v) => representable(v, mode, false));
+      fc.assert(fc.property(id, (receiptId) => {
+        const fast = encodeReceipt(receiptId, version);
+        expect(blockBytes(fast)).to.deep.equal(encodeFrame('RECEIPT', [['receipt-id', receiptId]], undefined, version));
+      }), { numRuns: RUNS });
     });
   }
 
