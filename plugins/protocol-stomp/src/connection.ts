@@ -156,14 +156,11 @@ export class StompConnection {
 
   sendReceipt(receiptId: string): void {
     if (this.state !== 'connected' && this.state !== 'authenticating') return;
+    // One per durable message when a sender asks for each: usually a string, copied into the tick's batch.
     const frame = encodeReceipt(receiptId, this.version);
-    if (typeof frame !== 'string') {
-      this.writer.write(frame);
-      return;
-    }
-    // One per durable message when a sender asks for each: copied into the tick's batch, no buffer of its own.
-    this.writer.addLatin1(frame);
-    this.writer.accepting();
+    if (typeof frame === 'string') this.writer.addLatin1(frame);
+    else this.writer.add(frame);
+    this.writer.accepting(); // as write() does: past the high-water mark the writer reports full
   }
 
   /**

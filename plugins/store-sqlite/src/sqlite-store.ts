@@ -199,6 +199,9 @@ export class SqliteStore implements Store {
     const ids = this.rows.get(destination)?.ids;
     if (ids === undefined || ids.size === 0) return;
     const rows: MessageRow[] = [];
+    const read = (from: number, to: number): void => {
+      for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
+    };
     let from = -1;
     let to = -1;
     for (const seq of ids.values()) {
@@ -206,10 +209,10 @@ export class SqliteStore implements Store {
         to = seq;
         continue;
       }
-      if (from >= 0) for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
+      if (from >= 0) read(from, to);
       from = to = seq;
     }
-    for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
+    read(from, to);
     for (const row of rows) yield { message: toMessage(row, destination), deliveryCount: row.delivery_count };
   }
 

@@ -243,7 +243,6 @@ function isEmpty(headers: Readonly<Record<string, string>>): boolean {
   return true;
 }
 
-/** Printable ASCII without `:` or `\\`: the same in every version's escaping, one byte per character. */
 /**
  * A RECEIPT frame (STOMP 1.2 §RECEIPT): the same bytes as `encodeFrame('RECEIPT', [['receipt-id', id]])`. A
  * durable sender may ask for one per message, so the usual id (printable ASCII, nothing to escape) costs one string
@@ -255,6 +254,7 @@ export function encodeReceipt(receiptId: string, version: StompVersion): string 
   return encodeFrame('RECEIPT', [['receipt-id', receiptId]], undefined, version);
 }
 
+/** Printable ASCII without `:` or `\\`: the same in every version's escaping, one byte per character. */
 function isPlainAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
