@@ -38,6 +38,12 @@ export class StompConnection {
   /** The last promise a frame without a receipt returned, which has a failure handler already. */
   private watched: Promise<void> | undefined;
   private readonly failOnStoreError = (err: unknown): void => this.fail(asClientError(err));
+  /**
+   * RECEIPTs waiting for the last promise a frame with a receipt returned. Durable sends of one
+   * batch share the store's promise, so their receipts wait together: one handler per batch, not
+   * a closure and a promise reaction per message.
+   */
+  private receipts: { readonly promise: Promise<void>; readonly ids: string[] } | undefined;
   /** Per open transaction: what the adapter itself must do once it commits (1.0/1.1 ack bookkeeping). */
   private readonly commitActions = new Map<string, Array<() => void>>();
 
@@ -138,10 +144,7 @@ export class StompConnection {
       const result = handler.handle(this, frame);
       if (result instanceof Promise) {
         if (answer !== undefined) {
-          result.then(
-            () => this.sendReceipt(answer),
-            (err: unknown) => this.fail(asClientError(err), frame),
-          );
+          this.receiptAfter(result, answer, frame);
         } else if (result !== this.watched) {
           // Durable sends and acks of one batch share the store's promise: without a receipt to send,
           // one failure handler per promise is enough (the ERROR names no frame: none asked for a receipt).
@@ -152,6 +155,31 @@ export class StompConnection {
     } catch (err) {
       this.fail(asClientError(err), frame);
     }
+  }
+
+  /**
+   * Sends the RECEIPT once `promise` resolves, with the others waiting for it, in the order their
+   * frames came; if it rejects, the ERROR names the first of those frames (STOMP 1.2 §ERROR: its
+   * receipt-id) and the connection closes, so none of them gets a RECEIPT.
+   */
+  private receiptAfter(promise: Promise<void>, receiptId: string, frame: Frame): void {
+    const waiting = this.receipts;
+    if (waiting !== undefined && waiting.promise === promise) {
+      waiting.ids.push(receiptId);
+      return;
+    }
+    const group = { promise, ids: [receiptId] };
+    this.receipts = group;
+    promise.then(
+      () => {
+        if (this.receipts === group) this.receipts = undefined;
+        for (const id of group.ids) this.sendReceipt(id);
+      },
+      (err: unknown) => {
+        if (this.receipts === group) this.receipts = undefined;
+        this.fail(asClientError(err), frame);
+      },
+    );
   }
 
   sendReceipt(receiptId: string): void {

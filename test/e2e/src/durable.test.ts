@@ -57,6 +57,34 @@ describe('e2e: durable messages over STOMP', () => {
     expect(await storedIn('/queue/d1'), 'removed when the ACK RECEIPT came').to.equal(0);
   });
 
+  it('sends the RECEIPTs of persistent SENDs stored in one batch once each, in the order sent', async () => {
+    const producer = await open();
+    const commitsBefore = e2e.broker.durability!.stats.commits;
+    const sends = Array.from({ length: 30 }, (_, i) => frame('SEND', { destination: '/queue/batch', persistent: 'true', receipt: `r${i}` }, `m${i}`));
+    producer.write(Buffer.concat(sends)); // one write: the broker reads them in one turn
+    await producer.waitFrame('RECEIPT', 5000, 30);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const receipts = producer.reader.byCommand('RECEIPT').map((r) => r.headers['receipt-id']);
+    expect(receipts).to.deep.equal(sends.map((_, i) => `r${i}`));
+    expect(await storedIn('/queue/batch')).to.equal(30);
+    expect(e2e.broker.durability!.stats.commits - commitsBefore, 'stored together, not one transaction each').to.be.below(5);
+  });
+
+  it('answers persistent SENDs of one batch that the store refuses with one ERROR naming the first, and no RECEIPT', async () => {
+    const db = (e2e.broker.durability!.store as SqliteStore).database!;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const refused = await open();
+    const big = Buffer.alloc(64 * 1024, 'z');
+    refused.write(Buffer.concat(['f1', 'f2', 'f3'].map((receipt) => frame('SEND', { destination: '/queue/full', persistent: 'true', receipt }, big))));
+    const error = await refused.waitFrame('ERROR');
+    expect(error.headers['receipt-id']).to.equal('f1');
+    await refused.waitClosed();
+    expect(refused.reader.byCommand('ERROR')).to.have.length(1);
+    expect(refused.reader.byCommand('RECEIPT')).to.have.length(0);
+    db.pragma('max_page_count = 1073741823');
+    expect(await storedIn('/queue/full')).to.equal(0);
+  });
+
   it('answers a persistent SEND with an ERROR and no RECEIPT while the disk is full, serves plain traffic, and recovers', async () => {
     const db = (e2e.broker.durability!.store as SqliteStore).database!;
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
