@@ -189,6 +189,9 @@ function coalesce(batch: ReadonlyArray<Buffer | string>, count: number): Buffer[
   return chunks;
 }
 
+/** Text up to this many characters is copied by a loop, longer text by Buffer#write. */
+const SHORT_TEXT = 16;
+
 /** Copies pieces [from, to) into one new buffer of `bytes` bytes (a single buffer is returned as is). */
 function join(batch: ReadonlyArray<Buffer | string>, from: number, to: number, bytes: number): Buffer {
   if (to - from === 1 && typeof batch[from] !== 'string') return batch[from] as Buffer;
@@ -197,8 +200,11 @@ function join(batch: ReadonlyArray<Buffer | string>, from: number, to: number, b
   for (let i = from; i < to; i++) {
     const piece = batch[i]!;
     if (typeof piece === 'string') {
-      // Short text (a header line) is copied faster by a loop than by a native call.
-      if (piece.length > 64) out.write(piece, offset, piece.length, 'latin1');
+      // Only the shortest text (a tag, a NUL) is copied faster by a loop than by a native call: the
+      // text here is mostly concatenated on the way (V8 cons strings), which a charCodeAt loop
+      // walks slowly (measured: a MESSAGE's and a RECEIPT's pieces copied in half the time with
+      // the native call above 16 characters than above 64).
+      if (piece.length > SHORT_TEXT) out.write(piece, offset, piece.length, 'latin1');
       else for (let k = 0; k < piece.length; k++) out[offset + k] = piece.charCodeAt(k);
       offset += piece.length;
     } else {
