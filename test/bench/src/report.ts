@@ -37,6 +37,7 @@ export interface Goal {
 /** Scenarios whose ratios are not to the relay: the reference target, and how the table names it. */
 export const REFERENCES: Readonly<Record<string, { readonly target: TargetKind; readonly label: string }>> = {
   'durable-receipts': { target: 'wharf-1tx', label: '1 tx per message' },
+  'durable-receipts-acks': { target: 'wharf-1tx', label: '1 tx per message' },
 };
 
 export function goalFor(scenario: string, metric: string): Goal | undefined {

@@ -461,8 +461,17 @@ export const SCENARIOS: readonly Scenario[] = [
   // The same with a consumer that ACKs each message (client-individual): no target, shown beside it.
   { name: 'durable-acks', title: 'durable queue 1 → 1, receipt every 100, ACK per message', against: 'brokers', sized: true, freshPerRun: false,
     durable: true, run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, ackEach: true }) },
+  // Issue 6: durable sends with a RECEIPT on each, Wharf with group commit against Wharf with one
+  // transaction per message. The consumer uses auto ack, so both do the same store operations per
+  // message (its append, its removal once delivered): only how they are grouped into transactions
+  // differs. With an ACK per message (the -acks variant, no target) the modes differ in more than
+  // that: one transaction per message also writes each delivery mark at once, which group commit
+  // defers and cancels when the ACK comes first (docs/durability.md, "Delivery marks wait").
   { name: 'durable-receipts', title: 'durable sends, receipt on each: group commit vs 1 tx per message', against: 'brokers', sized: true,
     freshPerRun: false, durable: true, targets: ['wharf-1tx', 'wharf'],
+    run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, receiptEvery: 1 }) },
+  { name: 'durable-receipts-acks', title: 'durable sends, receipt on each, ACK per message: group commit vs 1 tx per message', against: 'brokers',
+    sized: true, freshPerRun: false, durable: true, targets: ['wharf-1tx', 'wharf'],
     run: (t, s) => closedLoop(t, s, { kind: 'queue', producers: 1, consumers: 1, durable: true, receiptEvery: 1, ackEach: true }) },
   { name: 'slow-consumer', title: 'open-loop producer, consumer at ¼ rate', against: 'brokers', sized: true, freshPerRun: true, run: slowConsumer },
   { name: 'idle', title: 'idle connections', against: 'brokers', sized: false, freshPerRun: true, run: idle },

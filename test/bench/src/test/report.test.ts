@@ -20,6 +20,15 @@ describe('bench report', () => {
     expect(text).to.include('2.0k (1 tx per message)').and.include('25.00×');
   });
 
+  it('takes the ACK-per-message variant to one transaction per message too, with no target', () => {
+    const results = [
+      result('durable-receipts-acks', 'throughput', 'wharf-1tx', 4_000), result('durable-receipts-acks', 'throughput', 'wharf', 60_000),
+    ];
+    addRatios(results);
+    expect(results[1]!.ratio).to.equal(15);
+    expect(goalFor('durable-receipts-acks', 'throughput')).to.equal(undefined);
+  });
+
   it('judges the slow consumer by its peak memory against the high-watermark', () => {
     const goal = goalFor('slow-consumer', 'peak-rss-vs-watermark')!;
     expect(goal.met(result('slow-consumer', 'peak-rss-vs-watermark', 'wharf', 1.19, '×'))).to.equal(true);
