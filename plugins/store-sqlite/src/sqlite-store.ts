@@ -63,7 +63,6 @@ interface Statements {
 }
 
 interface MessageRow {
-  seq: number;
   id: string;
   origin: string | null;
   headers: string | null;
@@ -399,7 +398,7 @@ function prepareStatements(db: Database.Database): Statements {
     keys: db.prepare('SELECT key, name FROM destination_keys'),
     rowIndex: db.prepare('SELECT seq, destination, id FROM messages ORDER BY seq'),
     rowsBetween: db.prepare(
-      'SELECT seq, id, origin, headers, body, persistent, timestamp, delivery_count FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq',
+      'SELECT id, origin, headers, body, persistent, timestamp, delivery_count FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq',
     ),
   };
 }
