@@ -170,12 +170,9 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot start a broker that is ${this.state}`);
-    this.state = 'starting';
+    this.beginStarting('start');
     try {
-      await this.runStartHooks();
-      // After the start hooks (security plugins load their files there), before any port opens.
-      await assertSafeExposure(this.config, this.security);
+      await this.runChecks();
       await this.openStore();
       this.createConfiguredPubsubs();
       this.flow.start();
@@ -195,15 +192,27 @@ export class Broker {
    * by default). The broker is stopped afterwards. `wharf config check` uses it.
    */
   async check(): Promise<void> {
-    if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot check a broker that is ${this.state}`);
-    this.state = 'starting';
+    this.beginStarting('check');
     try {
-      await this.runStartHooks();
-      await assertSafeExposure(this.config, this.security);
+      await this.runChecks();
     } finally {
       await this.shutdown();
     }
   }
+
+  /** A broker starts (or is checked) once, from `created`. */
+  private beginStarting(verb: 'start' | 'check'): void {
+    if (this.state !== 'created') throw new WharfError(ErrorCodes.CLOSED, `cannot ${verb} a broker that is ${this.state}`);
+    this.state = 'starting';
+  }
+
+  /** What start() and check() both run before anything opens: the start hooks, then the exposure check. */
+  private async runChecks(): Promise<void> {
+    await this.runStartHooks();
+    // After the start hooks (security plugins load their files there), before any port opens.
+    await assertSafeExposure(this.config, this.security);
+  }
+
 
   private async runStartHooks(): Promise<void> {
     for (const { plugin, hook } of this.hooks.start) {
