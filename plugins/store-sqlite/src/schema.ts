@@ -1,24 +1,37 @@
 /**
- * The sqlite store's file format: its tables, its version (PRAGMA user_version) and the migration
+ * The sqlite store's file format: its tables, its version (PRAGMA user_version) and the conversion
  * of files written by an older Wharf.
  *
- * Format 2 (this one) keeps a message row as small as SQLite allows and indexes nothing but the
- * sequence number (the rowid): every append and every removal pays for one B-tree, not two.
- * - `destination` is a small integer (a row of `destination_keys`), not the name;
- * - `origin` (where the sender sent it: a pubsub's name for its children's copies) is NULL when it
- *   is the destination itself, `headers` NULL when the sender set none of its own;
- * - no (destination, id) index: the store finds rows through its own index in memory, built by one
- *   scan of the table at setup (SqliteStore, "the row index").
- * Measured on the benchmark machine (docs/durability.md "What one message costs in SQLite"): a
- * 100-byte message appended and removed costs about half the CPU of format 1's row and index.
+ * Format 3 (this one) keeps messages in segments: one row holds the messages one batch appended to
+ * one destination (segment-codec.ts has the row's layout). SQLite's cost is per row, so a busy
+ * batch pays for one B-tree insert per destination instead of one per message, and a segment whose
+ * messages were all acknowledged goes with one delete.
+ * - `segments`: seq (the rowid; segments of a destination are in append order by seq), the
+ *   destination's key (`destination_keys`), the ids (JSON) and the records;
+ * - `segment_gaps`: for a segment some of whose messages are gone, a bitmap of its removed slots
+ *   (bit `slot % 8` of byte `slot / 8`). A segment with every slot removed is deleted instead;
+ * - `delivery_counts`: per (segment, slot), how many times the message was delivered and not
+ *   acknowledged; absent means 0. Deleted with their segment.
+ * No other index: the store finds messages through its own index in memory, built at setup by one
+ * scan of the ids (SqliteStore, "the index").
  *
- * Format 1 had the destination's name in every row, origin and headers always set, and a UNIQUE
- * (destination, id) index; setup converts such a file in one transaction (all or nothing).
+ * Format 2 had one row per message (destination key, id, origin, headers, body, ...); format 1 the
+ * same with the destination's name and a UNIQUE (destination, id) index. Setup converts either in
+ * one transaction (all or nothing), keeping every message, its order and its delivery count.
  */
 import type Database from 'better-sqlite3';
+import { SegmentEncoder, type SegmentRecord } from './segment-codec.js';
 
 /** The format this code writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * A segment is closed when it holds this many messages (slots are numbered within 16 bits of a
+ * message's place, see SqliteStore) ...
+ */
+export const SEGMENT_SLOTS = 65_536;
+/** ... or this many bytes of bodies: a segment lives as long as its last message. */
+export const SEGMENT_BYTES = 256 * 1024;
 
 const DESTINATIONS = `
 CREATE TABLE IF NOT EXISTS destinations (
@@ -34,22 +47,27 @@ CREATE TABLE IF NOT EXISTS destination_keys (
   name TEXT NOT NULL UNIQUE
 );`;
 
-const messagesTable = (name: string): string => `
-CREATE TABLE IF NOT EXISTS ${name} (
-  seq            INTEGER PRIMARY KEY,
-  destination    INTEGER NOT NULL,
-  id             TEXT    NOT NULL,
-  origin         TEXT,
-  headers        TEXT,
-  body           BLOB    NOT NULL,
-  persistent     INTEGER NOT NULL,
-  timestamp      INTEGER NOT NULL,
-  delivery_count INTEGER NOT NULL DEFAULT 0
-);`;
+const SEGMENTS = `
+CREATE TABLE IF NOT EXISTS segments (
+  seq         INTEGER PRIMARY KEY,
+  destination INTEGER NOT NULL,
+  ids         TEXT    NOT NULL,
+  data        BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segment_gaps (
+  seq     INTEGER PRIMARY KEY,
+  removed BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery_counts (
+  seq   INTEGER NOT NULL,
+  slot  INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (seq, slot)
+) WITHOUT ROWID;`;
 
 /**
- * Brings the open file to SCHEMA_VERSION: creates the tables of a new file, converts a format-1
- * file, refuses a newer one. Runs inside the caller's transaction.
+ * Brings the open file to SCHEMA_VERSION: creates the tables of a new file, converts a file of
+ * format 1 or 2, refuses a newer one. Runs inside the caller's transaction.
  */
 export function prepareSchema(db: Database.Database, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -58,8 +76,11 @@ export function prepareSchema(db: Database.Database, path: string): void {
   }
   db.exec(DESTINATIONS);
   db.exec(DESTINATION_KEYS);
-  if (version < SCHEMA_VERSION && hasTable(db, 'messages')) migrateFromFormat1(db);
-  db.exec(messagesTable('messages'));
+  db.exec(SEGMENTS);
+  if (version < SCHEMA_VERSION && hasTable(db, 'messages')) {
+    // Format 1 (or the unversioned files before it, the same tables) names destinations in every row.
+    convertRows(db, version < 2);
+  }
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
@@ -67,20 +88,69 @@ function hasTable(db: Database.Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
+/** Rows of an older file read at a time while it is converted. */
+const READ_ROWS = 1000;
+
+interface OldRow {
+  seq: number;
+  name: string;
+  key: number;
+  id: string;
+  origin: string | null;
+  headers: string | null;
+  body: Buffer;
+  persistent: number;
+  timestamp: number;
+  delivery_count: number;
+}
+
 /**
- * Format 1 (or the unversioned files before it, the same tables): names become keys, values equal
- * to their default become NULL, the rows keep their sequence numbers (and so their order) and
- * delivery counts. The old table goes with its indexes.
+ * Formats 1 and 2: rows become segments, a run of consecutive rows of one destination per segment
+ * (within the segment limits), in the rows' order, with their delivery counts. The old table goes
+ * with its indexes.
  */
-function migrateFromFormat1(db: Database.Database): void {
-  db.exec(`
-    INSERT OR IGNORE INTO destination_keys (name) SELECT DISTINCT destination FROM messages ORDER BY destination;
-    ${messagesTable('messages_format2')}
-    INSERT INTO messages_format2 (seq, destination, id, origin, headers, body, persistent, timestamp, delivery_count)
-      SELECT m.seq, k.key, m.id, NULLIF(m.origin, m.destination), NULLIF(m.headers, '{}'), m.body, m.persistent, m.timestamp, m.delivery_count
-      FROM messages AS m JOIN destination_keys AS k ON k.name = m.destination
-      ORDER BY m.seq;
-    DROP TABLE messages;
-    ALTER TABLE messages_format2 RENAME TO messages;
-  `);
+function convertRows(db: Database.Database, named: boolean): void {
+  if (named) db.exec('INSERT OR IGNORE INTO destination_keys (name) SELECT DISTINCT destination FROM messages ORDER BY destination');
+  const rows = db.prepare(named
+    ? `SELECT m.seq, m.destination AS name, k.key, m.id, NULLIF(m.origin, m.destination) AS origin, NULLIF(m.headers, '{}') AS headers,
+         m.body, m.persistent, m.timestamp, m.delivery_count
+       FROM messages AS m JOIN destination_keys AS k ON k.name = m.destination WHERE m.seq > ? ORDER BY m.seq LIMIT ${READ_ROWS}`
+    : `SELECT m.seq, k.name, m.destination AS key, m.id, m.origin, m.headers, m.body, m.persistent, m.timestamp, m.delivery_count
+       FROM messages AS m JOIN destination_keys AS k ON k.key = m.destination WHERE m.seq > ? ORDER BY m.seq LIMIT ${READ_ROWS}`);
+  const insertSegment = db.prepare('INSERT INTO segments (seq, destination, ids, data) VALUES (?, ?, ?, ?)');
+  const insertCount = db.prepare('INSERT INTO delivery_counts (seq, slot, count) VALUES (?, ?, ?)');
+  const encoder = new SegmentEncoder();
+  let seq = 0;
+  let key = -1;
+  let records: SegmentRecord[] = [];
+  let counts: Array<[number, number]> = [];
+  let bytes = 0;
+  const close = (): void => {
+    if (records.length === 0) return;
+    const { ids, data } = encoder.encodeRecords(records);
+    insertSegment.run(++seq, key, ids, data);
+    for (const [slot, count] of counts) insertCount.run(seq, slot, count);
+    records = [];
+    counts = [];
+    bytes = 0;
+  };
+  // Read a page at a time (better-sqlite3 runs no statement while another one's rows are being
+  // iterated, and a whole file of bodies may not fit in memory).
+  for (let after = 0, page = rows.all(after) as OldRow[]; page.length > 0; page = rows.all(after) as OldRow[]) {
+    for (const row of page) {
+      if (row.key !== key || records.length === SEGMENT_SLOTS || bytes >= SEGMENT_BYTES) {
+        close();
+        key = row.key;
+      }
+      if (row.delivery_count > 0) counts.push([records.length, row.delivery_count]);
+      records.push({
+        id: row.id, origin: row.origin === row.name ? null : row.origin, headersJson: row.headers === '{}' ? null : row.headers,
+        body: row.body, persistent: row.persistent === 1, timestamp: row.timestamp,
+      });
+      bytes += row.body.byteLength;
+      after = row.seq;
+    }
+  }
+  close();
+  db.exec('DROP TABLE messages');
 }

@@ -8,14 +8,15 @@
  * - `locking_mode=EXCLUSIVE`: one broker per file. A second process that opens the file while a
  *   broker runs fails at setup with a clear error instead of corrupting anything; the lock goes
  *   with the process, kill -9 included.
- * - Small rows with no index but the sequence number (schema.ts): the cost of a message is one
- *   B-tree insert and one B-tree delete.
- * - The row index, in memory: for every destination, its messages' ids and sequence numbers in
- *   append order. Built by one scan at setup, kept up to date by every batch, rebuilt after a
- *   batch that failed (its changes were rolled back). Appends of a known id are ignored, an
- *   acknowledgement or a delivery mark finds its row by primary key, a purge knows its rows, and
- *   the removals of one batch go out as ranges of consecutive sequence numbers: a queue
- *   acknowledged in order costs one DELETE statement per batch, not one per message.
+ * - Segments (schema.ts): the messages one batch appends to one destination are one row, so a
+ *   busy batch costs SQLite one insert per destination, not one per message; a segment whose
+ *   messages are all acknowledged goes with one delete (consecutive ones with one statement), one
+ *   with some left keeps a bitmap of its removed slots.
+ * - The index, in memory: for every destination, its messages' ids and places (segment, slot) in
+ *   append order, and for every segment its live count and removed slots. Built by one scan of the
+ *   ids at setup, kept up to date by every batch, rebuilt after a batch that failed (its changes
+ *   were rolled back). Appends of a known id are ignored; an acknowledgement or a delivery mark
+ *   finds its message's place without a query.
  * - A WAL of up to WAL_AUTOCHECKPOINT pages between checkpoints, and a page cache that can hold
  *   a busy batch: messages live briefly (appended, then removed a few batches later), so most of
  *   their pages are rewritten in the WAL many times and copied to the database file once.
@@ -27,7 +28,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger, Message, Store, StoreOp, StoredDestination, StoredMessage } from '@wharf/core';
-import { prepareSchema } from './schema.js';
+import { prepareSchema, SEGMENT_BYTES, SEGMENT_SLOTS } from './schema.js';
+import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
 
 export type SynchronousMode = 'FULL' | 'EXTRA' | 'NORMAL';
 
@@ -45,31 +47,30 @@ export interface SqliteStoreOptions {
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
-/** Most rows one INSERT statement writes (8 parameters each: well under SQLite's limit of 32766). */
-const INSERT_ROWS = 32;
-/** Columns of an inserted row. */
-const INSERT_COLUMNS = 8;
+/**
+ * A message's place in one number: its segment's seq × SLOT_SPACE + its slot (exact in a double
+ * up to 2^37 segments).
+ */
+const SLOT_SPACE = SEGMENT_SLOTS;
 
 interface Statements {
-  readonly delivered: Database.Statement;
-  readonly removeRange: Database.Statement;
+  readonly insertSegment: Database.Statement;
+  readonly deleteSegments: Database.Statement;
+  readonly saveGaps: Database.Statement;
+  readonly deleteGaps: Database.Statement;
+  readonly countDelivery: Database.Statement;
+  readonly deleteCounts: Database.Statement;
   readonly saveDestination: Database.Statement;
   readonly deleteDestination: Database.Statement;
   readonly destinations: Database.Statement;
   readonly newKey: Database.Statement;
   readonly keys: Database.Statement;
-  readonly rowIndex: Database.Statement;
-  readonly rowsBetween: Database.Statement;
-}
-
-interface MessageRow {
-  id: string;
-  origin: string | null;
-  headers: string | null;
-  body: Buffer;
-  persistent: number;
-  timestamp: number;
-  delivery_count: number;
+  readonly segmentIndex: Database.Statement;
+  readonly allGaps: Database.Statement;
+  readonly countedSegments: Database.Statement;
+  readonly lastSeq: Database.Statement;
+  readonly segment: Database.Statement;
+  readonly counts: Database.Statement;
 }
 
 interface DestinationRow {
@@ -78,42 +79,66 @@ interface DestinationRow {
   children: string | null;
 }
 
-/** The row index's entry for one destination. */
+/** The index's entry for one destination. */
 interface Rows {
   /** Its key in the file (destination_keys). */
   readonly key: number;
-  /** Message id -> sequence number, in append order (a Map keeps insertion order). */
+  readonly name: string;
+  /** Message id -> place (seq × SLOT_SPACE + slot), in append order (a Map keeps insertion order). */
   readonly ids: Map<string, number>;
+  /** The segment this batch appends to, if it has one. */
+  open: Segment | undefined;
 }
 
-/** An append waiting to be inserted with the next multi-row INSERT. */
-interface PendingRow {
+/** The index's entry for one segment. */
+interface Segment {
   readonly seq: number;
-  readonly key: number;
-  readonly destination: string;
-  readonly message: Message;
+  readonly rows: Rows;
+  /** Slots given out (messages appended to it). */
+  size: number;
+  /** Slots not removed. */
+  live: number;
+  /** Its removed slots, one bit each, once one was removed. */
+  removed: Uint8Array | undefined;
+  /** Its row exists (false while its messages wait for the end of the batch). */
+  inFile: boolean;
+  /** A segment_gaps row exists. */
+  gapsStored: boolean;
+  /** delivery_counts rows may exist. */
+  counted: boolean;
+  /** The messages appended in this batch, inserted at its end. */
+  pending: Message[] | undefined;
+  /** Body bytes of `pending`. */
+  pendingBytes: number;
+  /** Listed in this batch's touched segments. */
+  touched: boolean;
 }
 
-/** Shared by every replayed message whose sender set no header of its own: nothing may change it. */
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+interface SegmentRow {
+  ids: string;
+  data: Buffer;
+}
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private db: Database.Database | undefined;
   private statements: Statements | undefined;
   private apply: ((ops: readonly StoreOp[]) => void) | undefined;
-  /** The row index: destination name -> its rows. Valid only while `indexed`. */
+  /** The index: destination name -> its messages. Valid only while `indexed`. */
   private readonly rows = new Map<string, Rows>();
+  /** The index: seq -> segment. */
+  private readonly segments = new Map<number, Segment>();
   /** False after a failed batch until the index was built again from the file. */
   private indexed = false;
-  /** The next sequence number to give (one more than the largest in the file when indexed). */
+  /** The next segment's seq (one more than the largest in the file when indexed). */
   private nextSeq = 1;
-  /** Rows to delete at the end of the batch's transaction, by sequence number. */
-  private removals: number[] = [];
-  /** Appends of the batch not inserted yet (up to INSERT_ROWS, inserted with one statement). */
-  private appends: PendingRow[] = [];
-  /** INSERT statements by row count. */
-  private inserts: Array<{ statement: Database.Statement; params: unknown[] } | undefined> = [];
+  /** Segments this batch opened, in seq order. */
+  private created: Segment[] = [];
+  /** Segments that lost messages in this batch. */
+  private touched: Segment[] = [];
+  /** The segment of the last removal: removals of one batch mostly hit one segment in a row. */
+  private lastSegment: Segment | undefined;
+  private readonly encoder = new SegmentEncoder();
 
   constructor(readonly options: SqliteStoreOptions) {}
 
@@ -152,8 +177,8 @@ export class SqliteStore implements Store {
     this.statements = prepareStatements(db);
     this.apply = db.transaction((ops: readonly StoreOp[]) => {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i]!);
-      this.insertAppends();
-      this.removeRows();
+      this.insertSegments();
+      this.settleRemovals();
     });
     this.buildIndex();
     this.options.logger?.info({ path, journal: 'wal', synchronous }, 'sqlite store open');
@@ -163,17 +188,19 @@ export class SqliteStore implements Store {
     if (this.apply === undefined) throw new Error('the sqlite store is not open');
     if (ops.length === 0) return;
     if (!this.indexed) this.buildIndex();
-    // One transaction: rolled back whole if any operation throws. The row index then holds
-    // changes the file does not: it is built again from the file before it is used next.
-    // Failures are rare (a full disk); the happy path keeps no undo log.
+    // One transaction: rolled back whole if any operation throws. The index then holds changes
+    // the file does not: it is built again from the file before it is used next. Failures are
+    // rare (a full disk); the happy path keeps no undo log.
     try {
       this.apply(ops);
     } catch (err) {
       this.indexed = false;
       throw err;
     } finally {
-      this.removals = [];
-      this.appends = [];
+      this.created = [];
+      this.touched = [];
+      this.lastSegment = undefined;
+      this.encoder.trim();
     }
   }
 
@@ -187,32 +214,34 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * A destination's rows in append order, all read before the first is yielded (no cursor stays
-   * open across yields, so writes may come between them). Runs of consecutive sequence numbers are
-   * read with one statement each; the rows of one destination are in memory at once — as its
-   * queue will hold them anyway.
+   * A destination's messages in append order, all read before the first is yielded (no cursor
+   * stays open across yields, so writes may come between them): each of its segments is read and
+   * decoded once. The messages of one destination are in memory at once — as its queue will hold
+   * them anyway.
    */
   async *replay(destination: string): AsyncIterable<StoredMessage> {
     const statements = this.open();
     if (!this.indexed) this.buildIndex();
     const ids = this.rows.get(destination)?.ids;
     if (ids === undefined || ids.size === 0) return;
-    const rows: MessageRow[] = [];
-    const read = (from: number, to: number): void => {
-      for (const row of statements.rowsBetween.all(from, to) as MessageRow[]) rows.push(row);
-    };
-    let from = -1;
-    let to = -1;
-    for (const seq of ids.values()) {
-      if (seq === to + 1) {
-        to = seq;
-        continue;
+    const replayed: StoredMessage[] = [];
+    let seq = -1;
+    let messages: Message[] = [];
+    let counts: Map<number, number> | undefined;
+    for (const place of ids.values()) {
+      const segment = Math.floor(place / SLOT_SPACE);
+      if (segment !== seq) {
+        seq = segment;
+        const row = statements.segment.get(seq) as SegmentRow;
+        messages = decodeSegment(segmentIds(row.ids), row.data, destination);
+        counts = this.segments.get(seq)?.counted
+          ? new Map((statements.counts.raw().all(seq) as Array<[number, number]>))
+          : undefined;
       }
-      if (from >= 0) read(from, to);
-      from = to = seq;
+      const slot = place - seq * SLOT_SPACE;
+      replayed.push({ message: messages[slot]!, deliveryCount: counts?.get(slot) ?? 0 });
     }
-    read(from, to);
-    for (const row of rows) yield { message: toMessage(row, destination), deliveryCount: row.delivery_count };
+    for (const stored of replayed) yield stored;
   }
 
   async close(): Promise<void> {
@@ -220,39 +249,57 @@ export class SqliteStore implements Store {
     this.db = undefined;
     this.statements = undefined;
     this.apply = undefined;
-    this.inserts = [];
     this.rows.clear();
+    this.segments.clear();
     this.indexed = false;
     db?.close();
   }
 
-  // ------------------------------------------------------------------ the row index
+  // ------------------------------------------------------------------ the index
 
-  /** Reads every destination key and every row's (seq, destination, id), in append order. */
+  /** Reads every destination key, every segment's ids and every bitmap of removed slots. */
   private buildIndex(): void {
     const s = this.open();
     this.rows.clear();
+    this.segments.clear();
+    this.lastSegment = undefined;
     const byKey = new Map<number, Rows>();
     for (const [key, name] of s.keys.raw().iterate() as IterableIterator<[number, string]>) {
-      const rows: Rows = { key, ids: new Map() };
+      const rows: Rows = { key, name, ids: new Map(), open: undefined };
       this.rows.set(name, rows);
       byKey.set(key, rows);
     }
-    let last = 0;
-    for (const [seq, key, id] of s.rowIndex.raw().iterate() as IterableIterator<[number, number, string]>) {
-      byKey.get(key)?.ids.set(id, seq);
-      last = seq;
+    const gaps = new Map<number, Uint8Array>();
+    for (const [seq, removed] of s.allGaps.raw().iterate() as IterableIterator<[number, Buffer]>) gaps.set(seq, new Uint8Array(removed));
+    const counted = new Set<number>();
+    for (const [seq] of s.countedSegments.raw().iterate() as IterableIterator<[number]>) counted.add(seq);
+    for (const [seq, key, text] of s.segmentIndex.raw().iterate() as IterableIterator<[number, number, string]>) {
+      const rows = byKey.get(key);
+      if (rows === undefined) throw new Error(`segment ${seq} names destination key ${key}, which the file does not have`);
+      const ids = segmentIds(text);
+      const removed = gaps.get(seq);
+      const segment: Segment = {
+        seq, rows, size: ids.length, live: 0, removed, inFile: true, gapsStored: removed !== undefined, counted: counted.has(seq),
+        pending: undefined, pendingBytes: 0, touched: false,
+      };
+      const base = seq * SLOT_SPACE;
+      for (let slot = 0; slot < ids.length; slot++) {
+        if (removed !== undefined && (removed[slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
+        rows.ids.set(ids[slot]!, base + slot);
+        segment.live++;
+      }
+      this.segments.set(seq, segment);
     }
-    this.nextSeq = last + 1;
+    this.nextSeq = ((s.lastSeq.pluck().get() as number | null) ?? 0) + 1;
     this.indexed = true;
   }
 
-  /** The rows of `destination`; a destination new to the file gets its key (inside the batch's transaction). */
+  /** The entry of `destination`; a destination new to the file gets its key (inside the batch's transaction). */
   private rowsOf(destination: string): Rows {
     let rows = this.rows.get(destination);
     if (rows === undefined) {
       const key = Number(this.statements!.newKey.run(destination).lastInsertRowid);
-      rows = { key, ids: new Map() };
+      rows = { key, name: destination, ids: new Map(), open: undefined };
       this.rows.set(destination, rows);
     }
     return rows;
@@ -265,34 +312,36 @@ export class SqliteStore implements Store {
     switch (op.op) {
       case 'append': {
         const rows = this.rowsOf(op.destination);
+        const message = op.message;
         // Already there: appends of a known id are ignored.
-        if (rows.ids.has(op.message.id)) return;
-        const seq = this.nextSeq++;
-        rows.ids.set(op.message.id, seq);
-        this.appends.push({ seq, key: rows.key, destination: op.destination, message: op.message });
-        if (this.appends.length === INSERT_ROWS) this.insertAppends();
+        if (rows.ids.has(message.id)) return;
+        let segment = rows.open;
+        if (segment === undefined || segment.size === SEGMENT_SLOTS || segment.pendingBytes >= SEGMENT_BYTES) segment = this.openSegment(rows);
+        rows.ids.set(message.id, segment.seq * SLOT_SPACE + segment.size);
+        segment.pending!.push(message);
+        segment.pendingBytes += message.body.byteLength;
+        segment.size++;
+        segment.live++;
         return;
       }
       case 'delivered': {
-        const seq = this.rows.get(op.destination)?.ids.get(op.id);
-        if (seq === undefined) return;
-        // The row may be among the appends not inserted yet.
-        this.insertAppends();
-        s.delivered.run(seq);
+        const place = this.rows.get(op.destination)?.ids.get(op.id);
+        if (place === undefined) return;
+        const segment = this.segmentAt(place);
+        s.countDelivery.run(segment.seq, place - segment.seq * SLOT_SPACE);
+        segment.counted = true;
         return;
       }
       case 'remove': {
-        // Deleted at the end of the transaction, after the appends: a row appended and removed
-        // in one batch is inserted first, and an id removed and appended again has a new row.
         const ids = this.rows.get(op.destination)?.ids;
-        const seq = ids?.get(op.id);
-        if (seq === undefined) return;
+        const place = ids?.get(op.id);
+        if (place === undefined) return;
         ids!.delete(op.id);
-        this.removals.push(seq);
+        this.removeAt(place);
         return;
       }
       case 'purge':
-        this.forgetRows(op.destination);
+        this.forgetMessages(op.destination);
         return;
       case 'save-destination': {
         const d = op.destination;
@@ -300,7 +349,7 @@ export class SqliteStore implements Store {
         return;
       }
       case 'delete-destination':
-        this.forgetRows(op.name);
+        this.forgetMessages(op.name);
         s.deleteDestination.run(op.name);
         return;
       default:
@@ -308,75 +357,113 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Every row of `destination` goes with the batch's removals. */
-  private forgetRows(destination: string): void {
+  private openSegment(rows: Rows): Segment {
+    const segment: Segment = {
+      seq: this.nextSeq++, rows, size: 0, live: 0, removed: undefined, inFile: false, gapsStored: false, counted: false,
+      pending: [], pendingBytes: 0, touched: false,
+    };
+    this.segments.set(segment.seq, segment);
+    this.created.push(segment);
+    rows.open = segment;
+    return segment;
+  }
+
+  private segmentAt(place: number): Segment {
+    const seq = Math.floor(place / SLOT_SPACE);
+    let segment = this.lastSegment;
+    if (segment === undefined || segment.seq !== seq) {
+      segment = this.segments.get(seq);
+      if (segment === undefined) throw new Error(`the store's index has no segment ${seq}`);
+      this.lastSegment = segment;
+    }
+    return segment;
+  }
+
+  /** Marks the message at `place` removed; its segment settles at the end of the batch. */
+  private removeAt(place: number): void {
+    const segment = this.segmentAt(place);
+    const slot = place - segment.seq * SLOT_SPACE;
+    let removed = segment.removed;
+    if (removed === undefined || removed.length <= slot >> 3) {
+      // A segment of this batch may still grow: room for the slots it has, doubled.
+      const grown = new Uint8Array(Math.max((slot >> 3) + 1, (segment.size + 7) >> 3, (removed?.length ?? 0) * 2));
+      if (removed !== undefined) grown.set(removed);
+      segment.removed = removed = grown;
+    }
+    removed[slot >> 3]! |= 1 << (slot & 7);
+    segment.live--;
+    if (!segment.touched) {
+      segment.touched = true;
+      this.touched.push(segment);
+    }
+  }
+
+  /** Every message of `destination` is removed with the batch. */
+  private forgetMessages(destination: string): void {
     const ids = this.rows.get(destination)?.ids;
     if (ids === undefined) return;
-    for (const seq of ids.values()) this.removals.push(seq);
+    for (const place of ids.values()) this.removeAt(place);
     ids.clear();
   }
 
-  /**
-   * Inserts the appends collected so far with one statement: per statement, SQLite and the binding
-   * layer cost about as much as a row.
-   */
-  private insertAppends(): void {
-    const appends = this.appends;
-    const count = appends.length;
-    if (count === 0) return;
-    this.appends = [];
-    const { statement, params } = this.insertFor(count);
-    for (let i = 0, p = 0; i < count; i++) {
-      const { seq, key, destination, message: m } = appends[i]!;
-      params[p++] = seq;
-      params[p++] = key;
-      params[p++] = m.id;
-      params[p++] = m.destination === destination ? null : m.destination;
-      params[p++] = headersJson(m.headers);
-      params[p++] = asBuffer(m.body);
-      params[p++] = m.persistent ? 1 : 0;
-      params[p++] = m.timestamp;
+  /** The segments this batch opened become rows (those whose messages are all gone already do not). */
+  private insertSegments(): void {
+    const insert = this.statements!.insertSegment;
+    for (const segment of this.created) {
+      const messages = segment.pending!;
+      segment.pending = undefined;
+      segment.pendingBytes = 0;
+      segment.rows.open = undefined;
+      if (segment.live === 0) continue;
+      const { ids, data } = this.encoder.encodeMessages(messages, segment.rows.name);
+      insert.run(segment.seq, segment.rows.key, ids, data);
+      segment.inFile = true;
     }
-    statement.run(params);
-    params.fill(undefined);
-  }
-
-  /** The INSERT statement for `rows` rows, prepared once per row count, with its parameter array. */
-  private insertFor(rows: number): { statement: Database.Statement; params: unknown[] } {
-    let prepared = this.inserts[rows];
-    if (prepared === undefined) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      prepared = {
-        statement: this.db!.prepare(`INSERT INTO messages (seq, destination, id, origin, headers, body, persistent, timestamp) VALUES ${values}`),
-        params: new Array<unknown>(rows * INSERT_COLUMNS),
-      };
-      this.inserts[rows] = prepared;
-    }
-    return prepared;
   }
 
   /**
-   * Deletes the rows removed in this batch, as ranges of consecutive sequence numbers: every
-   * number inside a range is being removed, so no other row is touched.
+   * Segments that lost messages in this batch: deleted when none is left (runs of consecutive
+   * ones with one statement), else their bitmap of removed slots is saved.
    */
-  private removeRows(): void {
-    const seqs = this.removals;
-    if (seqs.length === 0) return;
-    this.removals = [];
-    seqs.sort(ascending);
-    const range = this.statements!.removeRange;
-    let from = seqs[0]!;
+  private settleRemovals(): void {
+    const touched = this.touched;
+    if (touched.length === 0) return;
+    const s = this.statements!;
+    const gone: number[] = [];
+    for (const segment of touched) {
+      segment.touched = false;
+      if (segment.live === 0) {
+        this.segments.delete(segment.seq);
+        if (segment.inFile) gone.push(segment.seq);
+        if (segment.gapsStored) s.deleteGaps.run(segment.seq);
+        if (segment.counted) s.deleteCounts.run(segment.seq);
+      } else {
+        const bytes = (segment.size + 7) >> 3;
+        let removed = segment.removed!;
+        if (removed.length < bytes) {
+          // Grew after its first removal (a segment of this batch).
+          const grown = new Uint8Array(bytes);
+          grown.set(removed);
+          segment.removed = removed = grown;
+        }
+        s.saveGaps.run(segment.seq, Buffer.from(removed.buffer, removed.byteOffset, bytes));
+        segment.gapsStored = true;
+      }
+    }
+    if (gone.length === 0) return;
+    gone.sort(ascending);
+    let from = gone[0]!;
     let to = from;
-    for (let i = 1; i < seqs.length; i++) {
-      const seq = seqs[i]!;
+    for (let i = 1; i < gone.length; i++) {
+      const seq = gone[i]!;
       if (seq === to + 1) {
         to = seq;
         continue;
       }
-      range.run(from, to);
+      s.deleteSegments.run(from, to);
       from = to = seq;
     }
-    range.run(from, to);
+    s.deleteSegments.run(from, to);
   }
 
   private open(): Statements {
@@ -387,8 +474,12 @@ export class SqliteStore implements Store {
 
 function prepareStatements(db: Database.Database): Statements {
   return {
-    delivered: db.prepare('UPDATE messages SET delivery_count = delivery_count + 1 WHERE seq = ?'),
-    removeRange: db.prepare('DELETE FROM messages WHERE seq >= ? AND seq <= ?'),
+    insertSegment: db.prepare('INSERT INTO segments (seq, destination, ids, data) VALUES (?, ?, ?, ?)'),
+    deleteSegments: db.prepare('DELETE FROM segments WHERE seq >= ? AND seq <= ?'),
+    saveGaps: db.prepare('INSERT INTO segment_gaps (seq, removed) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET removed = excluded.removed'),
+    deleteGaps: db.prepare('DELETE FROM segment_gaps WHERE seq = ?'),
+    countDelivery: db.prepare('INSERT INTO delivery_counts (seq, slot, count) VALUES (?, ?, 1) ON CONFLICT (seq, slot) DO UPDATE SET count = count + 1'),
+    deleteCounts: db.prepare('DELETE FROM delivery_counts WHERE seq = ?'),
     saveDestination: db.prepare(
       'INSERT INTO destinations (name, type, children) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type, children = excluded.children',
     ),
@@ -396,35 +487,16 @@ function prepareStatements(db: Database.Database): Statements {
     destinations: db.prepare('SELECT name, type, children FROM destinations ORDER BY position'),
     newKey: db.prepare('INSERT INTO destination_keys (name) VALUES (?)'),
     keys: db.prepare('SELECT key, name FROM destination_keys'),
-    rowIndex: db.prepare('SELECT seq, destination, id FROM messages ORDER BY seq'),
-    rowsBetween: db.prepare(
-      'SELECT id, origin, headers, body, persistent, timestamp, delivery_count FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq',
-    ),
+    segmentIndex: db.prepare('SELECT seq, destination, ids FROM segments ORDER BY seq'),
+    allGaps: db.prepare('SELECT seq, removed FROM segment_gaps'),
+    countedSegments: db.prepare('SELECT DISTINCT seq FROM delivery_counts'),
+    // A number freed by a deleted segment may be given again: its bitmap and counts went with it.
+    lastSeq: db.prepare('SELECT max(seq) FROM segments'),
+    segment: db.prepare('SELECT ids, data FROM segments WHERE seq = ?'),
+    counts: db.prepare('SELECT slot, count FROM delivery_counts WHERE seq = ?'),
   };
 }
 
 function ascending(a: number, b: number): number {
   return a - b;
-}
-
-/** Most messages carry no header of their sender's own: stored as NULL, no JSON.stringify. */
-function headersJson(headers: Readonly<Record<string, string>>): string | null {
-  for (const _ in headers) return JSON.stringify(headers);
-  return null;
-}
-
-/** better-sqlite3 binds Buffers as BLOBs: a view over the same bytes, no copy. */
-function asBuffer(body: Uint8Array): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-}
-
-function toMessage(row: MessageRow, destination: string): Message {
-  return {
-    id: row.id,
-    destination: row.origin ?? destination,
-    headers: row.headers === null ? NO_HEADERS : JSON.parse(row.headers) as Record<string, string>,
-    body: row.body,
-    persistent: row.persistent === 1,
-    timestamp: row.timestamp,
-  };
 }

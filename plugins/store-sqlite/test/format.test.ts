@@ -1,7 +1,8 @@
 /**
- * The file format (schema.ts): a file of format 1 (the destination's name in every row, a
- * (destination, id) index) is converted at setup with every message, its order, origin, headers
- * and delivery count intact; a file of a newer format is refused.
+ * The file format (schema.ts): files of format 1 (a row per message with the destination's name,
+ * a (destination, id) index) and format 2 (a row per message with a destination key) are converted
+ * to segments at setup with every message, its order, origin, headers and delivery count intact; a
+ * file of a newer format is refused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,17 @@ CREATE TABLE messages (
   UNIQUE (destination, id)
 );
 PRAGMA user_version = 1;
+`;
+
+/** The tables format 2 wrote. */
+const FORMAT_2 = `
+CREATE TABLE destinations (position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL, children TEXT);
+CREATE TABLE destination_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY, destination INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT, headers TEXT,
+  body BLOB NOT NULL, persistent INTEGER NOT NULL, timestamp INTEGER NOT NULL, delivery_count INTEGER NOT NULL DEFAULT 0
+);
+PRAGMA user_version = 2;
 `;
 
 describe('sqlite store: file format', () => {
@@ -68,8 +80,8 @@ describe('sqlite store: file format', () => {
 
     const db = store.database!;
     expect(db.pragma('user_version', { simple: true })).to.equal(SCHEMA_VERSION);
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all();
-    expect(indexes, 'the (destination, id) index went with the old table').to.deep.equal([]);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'messages'").all(), 'the old table went, its index with it').to.deep.equal([]);
+    expect(db.prepare('SELECT count(*) FROM segments').pluck().get(), 'a segment per run of one destination').to.equal(3);
 
     // The converted rows behave like any other: removed by id, new ones appended behind them.
     await store.write([
@@ -98,18 +110,52 @@ describe('sqlite store: file format', () => {
     store = undefined;
   });
 
-  it('keeps a message\'s origin only when it differs from its destination', async () => {
+  it('converts a format-2 file at setup: runs of one destination become one segment each, in order', async () => {
+    const db = new Database(path);
+    db.exec(FORMAT_2);
+    db.prepare("INSERT INTO destination_keys (key, name) VALUES (1, '/queue/a'), (2, '/queue/billing')").run();
+    const insert = db.prepare('INSERT INTO messages (seq, destination, id, origin, headers, body, persistent, timestamp, delivery_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run(1, 1, 'm1', null, null, Buffer.from('a1'), 1, 1001, 0);
+    insert.run(2, 1, 'm2', null, '{"x-n":"2"}', Buffer.from('a2'), 0, 1002, 3);
+    insert.run(3, 2, 'm3', '/pubsub/orders', null, Buffer.from('b1'), 1, 1003, 0);
+    insert.run(7, 1, 'm4', null, null, Buffer.alloc(0), 1, 1004, 1);
+    db.close();
+    store = new SqliteStore({ path });
+    await store.setup();
+    expect((await replayAll(store, '/queue/a')).map((s) => [s.message.id, Buffer.from(s.message.body).toString(), s.message.destination, s.message.headers, s.message.persistent, s.message.timestamp, s.deliveryCount]))
+      .to.deep.equal([
+        ['m1', 'a1', '/queue/a', {}, true, 1001, 0],
+        ['m2', 'a2', '/queue/a', { 'x-n': '2' }, false, 1002, 3],
+        ['m4', '', '/queue/a', {}, true, 1004, 1],
+      ]);
+    expect((await replayAll(store, '/queue/billing')).map((s) => [s.message.id, s.message.destination])).to.deep.equal([['m3', '/pubsub/orders']]);
+    const converted = store.database!;
+    expect(converted.prepare('SELECT seq, destination, ids FROM segments ORDER BY seq').raw().all()).to.deep.equal([
+      [1, 1, '["m1","m2"]'], [2, 2, '["m3"]'], [3, 1, '["m4"]'],
+    ]);
+    expect(converted.prepare('SELECT seq, slot, count FROM delivery_counts ORDER BY seq, slot').raw().all()).to.deep.equal([[1, 1, 3], [3, 0, 1]]);
+
+    // Converted segments behave like any other: one removed from the first, a restart, the rest found.
+    await store.write([{ op: 'remove', destination: '/queue/a', id: 'm1' }, { op: 'delivered', destination: '/queue/a', id: 'm2' }]);
+    await store.close();
+    store = new SqliteStore({ path });
+    await store.setup();
+    expect((await replayAll(store, '/queue/a')).map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['m2', 4], ['m4', 1]]);
+  });
+
+  it('keeps a message\'s origin and headers only when they are not implied', async () => {
     store = new SqliteStore({ path });
     await store.setup();
     await store.write([
       { op: 'append', destination: '/queue/own', message: storeMessage(1, { destination: '/queue/own', headers: {} }) },
       { op: 'append', destination: '/queue/child', message: storeMessage(2, { destination: '/pubsub/parent' }) },
     ]);
-    const rows = store.database!.prepare('SELECT id, origin, headers FROM messages ORDER BY seq').all();
-    expect(rows).to.deep.equal([
-      { id: 'msg-1', origin: null, headers: null },
-      { id: 'msg-2', origin: '/pubsub/parent', headers: '{"content-type":"text/plain","n":"2"}' },
-    ]);
+    const data = store.database!.prepare('SELECT data FROM segments ORDER BY seq').pluck().all() as Buffer[];
+    expect(data).to.have.length(2);
+    expect(data[0]!.includes('/queue/own'), 'origin equal to the destination is not stored').to.equal(false);
+    expect(data[0]!.length, 'flags, timestamp, body length, body').to.equal(1 + 8 + 4 + 'body-1'.length);
+    expect(data[1]!.includes('/pubsub/parent')).to.equal(true);
+    expect(data[1]!.includes('{"content-type":"text/plain","n":"2"}')).to.equal(true);
     expect((await replayAll(store, '/queue/own'))[0]!.message.destination).to.equal('/queue/own');
     expect((await replayAll(store, '/queue/child'))[0]!.message.destination).to.equal('/pubsub/parent');
   });

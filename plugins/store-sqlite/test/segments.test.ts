@@ -1,7 +1,8 @@
 /**
- * The sqlite store keeps an index of its rows in memory (destination -> id -> sequence number),
- * deletes acknowledged rows in ranges and inserts appends several rows per statement. These tests
- * aim at the edges of that bookkeeping; the Store contract itself is checked by describeStore()
+ * The sqlite store keeps the messages of one batch and one destination in one segment row, an
+ * index of them in memory (destination -> id -> segment and slot), a bitmap of removed slots for a
+ * segment partly acknowledged, and deletes segments emptied in ranges. These tests aim at the
+ * edges of that bookkeeping; the Store contract itself is checked by describeStore()
  * (conformance.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,11 +12,12 @@ import { expect } from 'chai';
 import type { Message, StoreOp } from '@wharf/core';
 import { replayAll, storeMessage } from '@wharf/testkit';
 import { SqliteStore } from '../src/index.js';
+import { SEGMENT_BYTES } from '../src/schema.js';
 
 const append = (destination: string, message: Message): StoreOp => ({ op: 'append', destination, message });
 const remove = (destination: string, n: number | string): StoreOp => ({ op: 'remove', destination, id: `msg-${n}` });
 
-describe('sqlite store: row bookkeeping', () => {
+describe('sqlite store: segment bookkeeping', () => {
   let dir: string;
   let store: SqliteStore;
   const open = async (): Promise<SqliteStore> => {
@@ -25,6 +27,11 @@ describe('sqlite store: row bookkeeping', () => {
   };
   const ids = async (destination: string): Promise<string[]> => (await replayAll(store, destination)).map((s) => s.message.id);
   const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+  const reopen = async (): Promise<void> => {
+    await store.close();
+    await open();
+  };
+  const count = (table: string): number => store.database!.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wharf-sqlite-seq-'));
@@ -118,5 +125,83 @@ describe('sqlite store: row bookkeeping', () => {
     const replayed = await replayAll(store, '/queue/a');
     expect(replayed.map((s) => s.message.id)).to.deep.equal(['msg-3', 'msg-4', 'msg-5', 'msg-6']);
     expect(Buffer.from(replayed[0]!.message.body).toString()).to.equal('body-3');
+  });
+
+  it('keeps a batch\'s messages to one destination in one row, and deletes the row once all are acknowledged', async () => {
+    await store.write(range(0, 50).map((n) => append(n % 2 === 0 ? '/queue/a' : '/queue/b', storeMessage(n))));
+    expect(count('segments'), 'one segment per destination of the batch').to.equal(2);
+    await store.write(range(0, 50).filter((n) => n % 2 === 0).map((n) => remove('/queue/a', n)));
+    expect(count('segments')).to.equal(1);
+    expect(count('segment_gaps'), 'a segment emptied leaves no bitmap').to.equal(0);
+    expect(await ids('/queue/a')).to.deep.equal([]);
+    expect(await ids('/queue/b')).to.have.length(25);
+  });
+
+  it('keeps the removed slots of a segment partly acknowledged across restarts', async () => {
+    await store.write(range(0, 20).map((n) => append('/queue/a', storeMessage(n))));
+    await store.write([1, 5, 6, 19].map((n) => remove('/queue/a', n)));
+    expect(count('segment_gaps')).to.equal(1);
+    await reopen();
+    const left = range(0, 20).filter((n) => ![1, 5, 6, 19].includes(n));
+    expect(await ids('/queue/a')).to.deep.equal(left.map((n) => `msg-${n}`));
+    // Removed after the restart too, and then the last ones: the row and its bitmap go.
+    await store.write([0, 2, 3].map((n) => remove('/queue/a', n)));
+    await reopen();
+    expect(await ids('/queue/a')).to.deep.equal(left.filter((n) => n > 3).map((n) => `msg-${n}`));
+    await store.write(left.filter((n) => n > 3).map((n) => remove('/queue/a', n)));
+    expect([count('segments'), count('segment_gaps')]).to.deep.equal([0, 0]);
+    await reopen();
+    expect(await ids('/queue/a')).to.deep.equal([]);
+  });
+
+  it('keeps delivery counts per message across restarts and forgets them with their segment', async () => {
+    await store.write(range(0, 4).map((n) => append('/queue/a', storeMessage(n))));
+    await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-2' }, { op: 'delivered', destination: '/queue/a', id: 'msg-2' }, remove('/queue/a', 0)]);
+    await reopen();
+    await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-3' }]);
+    expect((await replayAll(store, '/queue/a')).map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-1', 0], ['msg-2', 2], ['msg-3', 1]]);
+    await store.write([1, 2, 3].map((n) => remove('/queue/a', n)));
+    expect([count('segments'), count('delivery_counts')]).to.deep.equal([0, 0]);
+  });
+
+  it('writes nothing for messages appended and removed in the same batch', async () => {
+    await store.write([
+      append('/queue/a', storeMessage(1)), { op: 'delivered', destination: '/queue/a', id: 'msg-1' }, remove('/queue/a', 1),
+    ]);
+    expect([count('segments'), count('segment_gaps'), count('delivery_counts')]).to.deep.equal([0, 0, 0]);
+    expect(await ids('/queue/a')).to.deep.equal([]);
+  });
+
+  it('keeps a segment whose first slots were removed while the batch was still appending to it', async () => {
+    await store.write([
+      append('/queue/a', storeMessage(1)), remove('/queue/a', 1),
+      ...range(2, 30).map((n) => append('/queue/a', storeMessage(n))), remove('/queue/a', 20),
+    ]);
+    expect(count('segments')).to.equal(1);
+    await reopen();
+    expect(await ids('/queue/a')).to.deep.equal(range(2, 30).filter((n) => n !== 20).map((n) => `msg-${n}`));
+  });
+
+  it('splits a large batch into segments of bounded size, in order, and deletes them in one range', async () => {
+    const body = Buffer.alloc(SEGMENT_BYTES / 4, 'x');
+    await store.write(range(0, 10).map((n) => append('/queue/big', storeMessage(n, { body }))));
+    expect(count('segments'), '4 bodies fill a segment').to.equal(3);
+    await reopen();
+    const replayed = await replayAll(store, '/queue/big');
+    expect(replayed.map((s) => s.message.id)).to.deep.equal(range(0, 10).map((n) => `msg-${n}`));
+    expect(replayed.every((s) => s.message.body.byteLength === body.length)).to.equal(true);
+    await store.write(range(0, 10).map((n) => remove('/queue/big', n)));
+    expect(count('segments')).to.equal(0);
+  });
+
+  it('puts messages appended after a restart behind every one in the file', async () => {
+    for (const n of range(1, 4)) await store.write([append('/queue/a', storeMessage(n))]);
+    await store.write([remove('/queue/a', 3)]); // the last segment goes
+    await reopen();
+    await store.write([append('/queue/a', storeMessage(4))]);
+    await reopen();
+    expect(await ids('/queue/a')).to.deep.equal(['msg-1', 'msg-2', 'msg-4']);
+    const seqs = store.database!.prepare('SELECT seq FROM segments ORDER BY seq').pluck().all() as number[];
+    expect(seqs).to.have.length(3);
   });
 });
