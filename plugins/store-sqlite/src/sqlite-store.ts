@@ -11,7 +11,8 @@
  * - Segments (schema.ts): the messages one batch appends to one destination are one row, so a
  *   busy batch costs SQLite one insert per destination, not one per message; a segment whose
  *   messages are all acknowledged goes with one delete (consecutive ones with one statement), one
- *   with some left keeps a bitmap of its removed slots.
+ *   with some left keeps a bitmap of its removed slots, and one with a quarter or less left is
+ *   rewritten with those only (compact()).
  * - The index, in memory: for every destination, its messages' ids and places (segment, slot) in
  *   append order, and for every segment its live count and removed slots. Built by one scan of the
  *   ids at setup, kept up to date by every batch, rebuilt after a batch that failed (its changes
@@ -52,10 +53,16 @@ const CACHE_SIZE_KIB = 65_536;
  * up to 2^37 segments).
  */
 const SLOT_SPACE = SEGMENT_SLOTS;
+/** A segment of at least this many slots ... */
+const COMPACT_MIN_SLOTS = 8;
+/** ... is rewritten with its live messages once no more than one in this many is left. */
+const COMPACT_RATIO = 4;
 
 interface Statements {
   readonly insertSegment: Database.Statement;
   readonly deleteSegments: Database.Statement;
+  readonly rewriteSegment: Database.Statement;
+  readonly setCount: Database.Statement;
   readonly saveGaps: Database.Statement;
   readonly deleteGaps: Database.Statement;
   readonly countDelivery: Database.Statement;
@@ -437,6 +444,8 @@ export class SqliteStore implements Store {
         if (segment.inFile) gone.push(segment.seq);
         if (segment.gapsStored) s.deleteGaps.run(segment.seq);
         if (segment.counted) s.deleteCounts.run(segment.seq);
+      } else if (segment.size >= COMPACT_MIN_SLOTS && segment.live * COMPACT_RATIO <= segment.size) {
+        this.compact(segment);
       } else {
         const bytes = (segment.size + 7) >> 3;
         let removed = segment.removed!;
@@ -466,6 +475,43 @@ export class SqliteStore implements Store {
     s.deleteSegments.run(from, to);
   }
 
+  /**
+   * Rewrites a segment with its live messages only, under the same seq (so it keeps its place in
+   * its destination's order): a message that stays long does not keep its whole batch on disk.
+   * A segment shrinks by COMPACT_RATIO at least each time, so the rewriting costs a bounded
+   * multiple of its size over its life.
+   */
+  private compact(segment: Segment): void {
+    const s = this.statements!;
+    const { seq, rows, removed } = segment;
+    const row = s.segment.get(seq) as SegmentRow;
+    const ids = segmentIds(row.ids);
+    const messages = decodeSegment(ids, row.data, rows.name);
+    const counts = segment.counted ? new Map(s.counts.raw().all(seq) as Array<[number, number]>) : undefined;
+    const kept: Message[] = [];
+    const keptCounts: Array<[number, number]> = [];
+    const base = seq * SLOT_SPACE;
+    for (let slot = 0; slot < ids.length; slot++) {
+      if ((removed![slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
+      const count = counts?.get(slot);
+      if (count !== undefined) keptCounts.push([kept.length, count]);
+      // Setting a key already in a Map keeps its place: the destination's order stays.
+      rows.ids.set(ids[slot]!, base + kept.length);
+      kept.push(messages[slot]!);
+    }
+    const encoded = this.encoder.encodeMessages(kept, rows.name);
+    s.rewriteSegment.run(encoded.ids, encoded.data, seq);
+    if (segment.gapsStored) s.deleteGaps.run(seq);
+    if (segment.counted) {
+      s.deleteCounts.run(seq);
+      for (const [slot, count] of keptCounts) s.setCount.run(seq, slot, count);
+    }
+    segment.size = segment.live = kept.length;
+    segment.removed = undefined;
+    segment.gapsStored = false;
+    segment.counted = keptCounts.length > 0;
+  }
+
   private open(): Statements {
     if (this.statements === undefined) throw new Error('the sqlite store is not open');
     return this.statements;
@@ -476,6 +522,8 @@ function prepareStatements(db: Database.Database): Statements {
   return {
     insertSegment: db.prepare('INSERT INTO segments (seq, destination, ids, data) VALUES (?, ?, ?, ?)'),
     deleteSegments: db.prepare('DELETE FROM segments WHERE seq >= ? AND seq <= ?'),
+    rewriteSegment: db.prepare('UPDATE segments SET ids = ?, data = ? WHERE seq = ?'),
+    setCount: db.prepare('INSERT INTO delivery_counts (seq, slot, count) VALUES (?, ?, ?)'),
     saveGaps: db.prepare('INSERT INTO segment_gaps (seq, removed) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET removed = excluded.removed'),
     deleteGaps: db.prepare('DELETE FROM segment_gaps WHERE seq = ?'),
     countDelivery: db.prepare('INSERT INTO delivery_counts (seq, slot, count) VALUES (?, ?, 1) ON CONFLICT (seq, slot) DO UPDATE SET count = count + 1'),

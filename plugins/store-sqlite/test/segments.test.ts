@@ -204,4 +204,37 @@ describe('sqlite store: segment bookkeeping', () => {
     const seqs = store.database!.prepare('SELECT seq FROM segments ORDER BY seq').pluck().all() as number[];
     expect(seqs).to.have.length(3);
   });
+
+  it('rewrites a segment with a quarter or less of its messages left, keeping their order, counts and ids', async () => {
+    await store.write([...range(0, 40).map((n) => append('/queue/a', storeMessage(n))), append('/queue/b', storeMessage(100))]);
+    await store.write([...range(40, 50).map((n) => append('/queue/a', storeMessage(n)))]);
+    const stays = [3, 17, 18, 30, 39];
+    await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-17' }, { op: 'delivered', destination: '/queue/a', id: 'msg-5' }]);
+    const sizeBefore = (store.database!.prepare('SELECT length(data) FROM segments ORDER BY seq').pluck().get() as number);
+    await store.write(range(0, 40).filter((n) => !stays.includes(n)).map((n) => remove('/queue/a', n)));
+    const first = store.database!.prepare('SELECT seq, ids, length(data) AS bytes FROM segments ORDER BY seq').get() as { seq: number; ids: string; bytes: number };
+    expect(JSON.parse(first.ids)).to.deep.equal(stays.map((n) => `msg-${n}`));
+    expect(first.bytes).to.be.below(sizeBefore / 4);
+    expect(count('segment_gaps'), 'a rewritten segment has no gaps').to.equal(0);
+    const expected = [...stays, ...range(40, 50)].map((n) => `msg-${n}`);
+    const check = async (): Promise<void> => {
+      const replayed = await replayAll(store, '/queue/a');
+      expect(replayed.map((s) => s.message.id)).to.deep.equal(expected);
+      expect(replayed.map((s) => s.deliveryCount)).to.deep.equal(expected.map((id) => (id === 'msg-17' ? 1 : 0)));
+      expect(Buffer.from(replayed[1]!.message.body).toString()).to.equal('body-17');
+      expect(replayed[1]!.message.headers).to.deep.equal({ 'content-type': 'text/plain', n: '17' });
+    };
+    await check();
+    await reopen();
+    await check();
+    // The messages kept are found at their new places: removed, marked, and the segment goes at the end.
+    await store.write([remove('/queue/a', 18), { op: 'delivered', destination: '/queue/a', id: 'msg-30' }]);
+    expected.splice(expected.indexOf('msg-18'), 1);
+    expect((await replayAll(store, '/queue/a')).map((s) => [s.message.id, s.deliveryCount]).slice(0, 4))
+      .to.deep.equal([['msg-3', 0], ['msg-17', 1], ['msg-30', 1], ['msg-39', 0]]);
+    await store.write([3, 17, 30, 39].map((n) => remove('/queue/a', n)));
+    expect(store.database!.prepare('SELECT count(*) FROM delivery_counts').pluck().get()).to.equal(0);
+    expect(await ids('/queue/a')).to.deep.equal(range(40, 50).map((n) => `msg-${n}`));
+    expect(await ids('/queue/b')).to.deep.equal(['msg-100']);
+  });
 });
