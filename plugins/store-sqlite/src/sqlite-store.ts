@@ -78,6 +78,8 @@ interface Statements {
   readonly lastSeq: Database.Statement;
   readonly segment: Database.Statement;
   readonly counts: Database.Statement;
+  readonly segmentsBetween: Database.Statement;
+  readonly countsBetween: Database.Statement;
 }
 
 interface DestinationRow {
@@ -222,33 +224,56 @@ export class SqliteStore implements Store {
 
   /**
    * A destination's messages in append order, all read before the first is yielded (no cursor
-   * stays open across yields, so writes may come between them): each of its segments is read and
-   * decoded once. The messages of one destination are in memory at once — as its queue will hold
-   * them anyway.
+   * stays open across yields, so writes may come between them). Its segments are read by runs of
+   * consecutive numbers, one statement per run, and each is decoded once. The messages of one
+   * destination are in memory at once — as its queue will hold them anyway.
    */
   async *replay(destination: string): AsyncIterable<StoredMessage> {
-    const statements = this.open();
+    this.open();
     if (!this.indexed) this.buildIndex();
     const ids = this.rows.get(destination)?.ids;
     if (ids === undefined || ids.size === 0) return;
-    const replayed: StoredMessage[] = [];
-    let seq = -1;
-    let messages: Message[] = [];
-    let counts: Map<number, number> | undefined;
+    // Places are in append order, so a destination's segment numbers come in increasing order.
+    const seqs: number[] = [];
     for (const place of ids.values()) {
-      const segment = Math.floor(place / SLOT_SPACE);
-      if (segment !== seq) {
-        seq = segment;
-        const row = statements.segment.get(seq) as SegmentRow;
-        messages = decodeSegment(segmentIds(row.ids), row.data, destination);
-        counts = this.segments.get(seq)?.counted
-          ? new Map((statements.counts.raw().all(seq) as Array<[number, number]>))
-          : undefined;
-      }
+      const seq = Math.floor(place / SLOT_SPACE);
+      if (seq !== seqs[seqs.length - 1]) seqs.push(seq);
+    }
+    const decoded = new Map<number, { messages: Message[]; counts: Map<number, number> | undefined }>();
+    for (let i = 0; i < seqs.length;) {
+      let j = i + 1;
+      while (j < seqs.length && seqs[j] === seqs[j - 1]! + 1) j++;
+      this.readSegments(destination, seqs[i]!, seqs[j - 1]!, decoded);
+      i = j;
+    }
+    const replayed: StoredMessage[] = new Array(ids.size);
+    let n = 0;
+    for (const place of ids.values()) {
+      const seq = Math.floor(place / SLOT_SPACE);
       const slot = place - seq * SLOT_SPACE;
-      replayed.push({ message: messages[slot]!, deliveryCount: counts?.get(slot) ?? 0 });
+      const segment = decoded.get(seq)!;
+      replayed[n++] = { message: segment.messages[slot]!, deliveryCount: segment.counts?.get(slot) ?? 0 };
     }
     for (const stored of replayed) yield stored;
+  }
+
+  /** Reads and decodes the segments numbered `from` to `to` (all of `destination`), with their delivery counts. */
+  private readSegments(
+    destination: string, from: number, to: number,
+    into: Map<number, { messages: Message[]; counts: Map<number, number> | undefined }>,
+  ): void {
+    const s = this.open();
+    for (const [seq, ids, data] of s.segmentsBetween.raw().all(from, to) as Array<[number, string, Buffer]>) {
+      into.set(seq, { messages: decodeSegment(segmentIds(ids), data, destination), counts: undefined });
+    }
+    let counted = false;
+    for (let seq = from; seq <= to && !counted; seq++) counted = this.segments.get(seq)?.counted === true;
+    if (!counted) return;
+    for (const [seq, slot, count] of s.countsBetween.raw().all(from, to) as Array<[number, number, number]>) {
+      const segment = into.get(seq);
+      if (segment === undefined) continue;
+      (segment.counts ??= new Map()).set(slot, count);
+    }
   }
 
   async close(): Promise<void> {
@@ -542,6 +567,8 @@ function prepareStatements(db: Database.Database): Statements {
     lastSeq: db.prepare('SELECT max(seq) FROM segments'),
     segment: db.prepare('SELECT ids, data FROM segments WHERE seq = ?'),
     counts: db.prepare('SELECT slot, count FROM delivery_counts WHERE seq = ?'),
+    segmentsBetween: db.prepare('SELECT seq, ids, data FROM segments WHERE seq >= ? AND seq <= ? ORDER BY seq'),
+    countsBetween: db.prepare('SELECT seq, slot, count FROM delivery_counts WHERE seq >= ? AND seq <= ?'),
   };
 }
 

@@ -237,4 +237,14 @@ describe('sqlite store: segment bookkeeping', () => {
     expect(await ids('/queue/a')).to.deep.equal(range(40, 50).map((n) => `msg-${n}`));
     expect(await ids('/queue/b')).to.deep.equal(['msg-100']);
   });
+
+  it('replays a run of consecutive segments read together, with the delivery counts of any of them', async () => {
+    for (const n of range(0, 4)) await store.write([append('/queue/a', storeMessage(n))]);
+    await store.write([append('/queue/b', storeMessage(9)), append('/queue/a', storeMessage(4))]);
+    await store.write([{ op: 'delivered', destination: '/queue/a', id: 'msg-2' }, { op: 'delivered', destination: '/queue/a', id: 'msg-4' }]);
+    await reopen();
+    const replayed = await replayAll(store, '/queue/a');
+    expect(replayed.map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-0', 0], ['msg-1', 0], ['msg-2', 1], ['msg-3', 0], ['msg-4', 1]]);
+    expect((await replayAll(store, '/queue/b')).map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-9', 0]]);
+  });
 });
