@@ -13,11 +13,11 @@
  *   messages are all acknowledged goes with one delete (consecutive ones with one statement), one
  *   with some left keeps a bitmap of its removed slots, and one with a quarter or less left is
  *   rewritten with those only (compact()).
- * - The index, in memory: for every destination, its messages' ids and places (segment, slot) in
- *   append order, and for every segment its live count and removed slots. Built by one scan of the
- *   ids at setup, kept up to date by every batch, rebuilt after a batch that failed (its changes
- *   were rolled back). Appends of a known id are ignored; an acknowledgement or a delivery mark
- *   finds its message's place without a query.
+ * - The index, in memory (segment-index.ts): for every destination, its messages' ids and places
+ *   (segment, slot) in append order, and for every segment its live count and removed slots.
+ *   Built by one scan of the ids at setup, kept up to date by every batch, rebuilt after a batch
+ *   that failed (its changes were rolled back). Appends of a known id are ignored; an
+ *   acknowledgement or a delivery mark finds its message's place without a query.
  * - A WAL of up to WAL_AUTOCHECKPOINT pages between checkpoints, and a page cache that can hold
  *   a busy batch: messages live briefly (appended, then removed a few batches later), so most of
  *   their pages are rewritten in the WAL many times and copied to the database file once.
@@ -29,8 +29,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger, Message, Store, StoreOp, StoredDestination, StoredMessage } from '@wharf/core';
-import { prepareSchema, SEGMENT_BYTES, SEGMENT_SLOTS } from './schema.js';
+import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
+import { isRemoved, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
 
 export type SynchronousMode = 'FULL' | 'EXTRA' | 'NORMAL';
 
@@ -48,11 +49,6 @@ export interface SqliteStoreOptions {
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
-/**
- * A message's place in one number: its segment's seq × SLOT_SPACE + its slot (exact in a double
- * up to 2^37 segments).
- */
-const SLOT_SPACE = SEGMENT_SLOTS;
 /** A segment of at least this many slots ... */
 const COMPACT_MIN_SLOTS = 8;
 /** ... is rewritten with its live messages once no more than one in this many is left. */
@@ -88,41 +84,6 @@ interface DestinationRow {
   children: string | null;
 }
 
-/** The index's entry for one destination. */
-interface Rows {
-  /** Its key in the file (destination_keys). */
-  readonly key: number;
-  readonly name: string;
-  /** Message id -> place (seq × SLOT_SPACE + slot), in append order (a Map keeps insertion order). */
-  readonly ids: Map<string, number>;
-  /** The segment this batch appends to, if it has one. */
-  open: Segment | undefined;
-}
-
-/** The index's entry for one segment. */
-interface Segment {
-  readonly seq: number;
-  readonly rows: Rows;
-  /** Slots given out (messages appended to it). */
-  size: number;
-  /** Slots not removed. */
-  live: number;
-  /** Its removed slots, one bit each, once one was removed. */
-  removed: Uint8Array | undefined;
-  /** Its row exists (false while its messages wait for the end of the batch). */
-  inFile: boolean;
-  /** A segment_gaps row exists. */
-  gapsStored: boolean;
-  /** delivery_counts rows may exist. */
-  counted: boolean;
-  /** The messages appended in this batch, inserted at its end. */
-  pending: Message[] | undefined;
-  /** Body bytes of `pending`. */
-  pendingBytes: number;
-  /** Listed in this batch's touched segments. */
-  touched: boolean;
-}
-
 interface SegmentRow {
   ids: string;
   data: Buffer;
@@ -133,20 +94,10 @@ export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   private statements: Statements | undefined;
   private apply: ((ops: readonly StoreOp[]) => void) | undefined;
-  /** The index: destination name -> its messages. Valid only while `indexed`. */
-  private readonly rows = new Map<string, Rows>();
-  /** The index: seq -> segment. */
-  private readonly segments = new Map<number, Segment>();
+  /** Where every message is. Valid only while `indexed`. */
+  private readonly index = new SegmentIndex();
   /** False after a failed batch until the index was built again from the file. */
   private indexed = false;
-  /** The next segment's seq (one more than the largest in the file when indexed). */
-  private nextSeq = 1;
-  /** Segments this batch opened, in seq order. */
-  private created: Segment[] = [];
-  /** Segments that lost messages in this batch. */
-  private touched: Segment[] = [];
-  /** The segment of the last removal: removals of one batch mostly hit one segment in a row. */
-  private lastSegment: Segment | undefined;
   private readonly encoder = new SegmentEncoder();
 
   constructor(readonly options: SqliteStoreOptions) {}
@@ -206,9 +157,7 @@ export class SqliteStore implements Store {
       this.indexed = false;
       throw err;
     } finally {
-      this.created = [];
-      this.touched = [];
-      this.lastSegment = undefined;
+      this.index.endBatch();
       this.encoder.trim();
     }
   }
@@ -231,12 +180,12 @@ export class SqliteStore implements Store {
   async *replay(destination: string): AsyncIterable<StoredMessage> {
     this.open();
     if (!this.indexed) this.buildIndex();
-    const ids = this.rows.get(destination)?.ids;
+    const ids = this.index.rows.get(destination)?.ids;
     if (ids === undefined || ids.size === 0) return;
     // Places are in append order, so a destination's segment numbers come in increasing order.
     const seqs: number[] = [];
     for (const place of ids.values()) {
-      const seq = Math.floor(place / SLOT_SPACE);
+      const seq = seqOf(place);
       if (seq !== seqs[seqs.length - 1]) seqs.push(seq);
     }
     const decoded = new Map<number, { messages: Message[]; counts: Map<number, number> | undefined }>();
@@ -249,7 +198,7 @@ export class SqliteStore implements Store {
     const replayed: StoredMessage[] = new Array(ids.size);
     let n = 0;
     for (const place of ids.values()) {
-      const seq = Math.floor(place / SLOT_SPACE);
+      const seq = seqOf(place);
       const slot = place - seq * SLOT_SPACE;
       const segment = decoded.get(seq)!;
       replayed[n++] = { message: segment.messages[slot]!, deliveryCount: segment.counts?.get(slot) ?? 0 };
@@ -267,7 +216,7 @@ export class SqliteStore implements Store {
       into.set(seq, { messages: decodeSegment(segmentIds(ids), data, destination), counts: undefined });
     }
     let counted = false;
-    for (let seq = from; seq <= to && !counted; seq++) counted = this.segments.get(seq)?.counted === true;
+    for (let seq = from; seq <= to && !counted; seq++) counted = this.index.segments.get(seq)?.counted === true;
     if (!counted) return;
     for (const [seq, slot, count] of s.countsBetween.raw().all(from, to) as Array<[number, number, number]>) {
       const segment = into.get(seq);
@@ -281,8 +230,7 @@ export class SqliteStore implements Store {
     this.db = undefined;
     this.statements = undefined;
     this.apply = undefined;
-    this.rows.clear();
-    this.segments.clear();
+    this.index.clear();
     this.indexed = false;
     db?.close();
   }
@@ -292,88 +240,45 @@ export class SqliteStore implements Store {
   /** Reads every destination key, every segment's ids and every bitmap of removed slots. */
   private buildIndex(): void {
     const s = this.open();
-    this.rows.clear();
-    this.segments.clear();
-    this.lastSegment = undefined;
-    const byKey = new Map<number, Rows>();
-    for (const [key, name] of s.keys.raw().iterate() as IterableIterator<[number, string]>) {
-      const rows: Rows = { key, name, ids: new Map(), open: undefined };
-      this.rows.set(name, rows);
-      byKey.set(key, rows);
-    }
-    const gaps = new Map<number, Uint8Array>();
-    for (const [seq, removed] of s.allGaps.raw().iterate() as IterableIterator<[number, Buffer]>) gaps.set(seq, new Uint8Array(removed));
-    const counted = new Set<number>();
-    for (const [seq] of s.countedSegments.raw().iterate() as IterableIterator<[number]>) counted.add(seq);
-    for (const [seq, key, text] of s.segmentIndex.raw().iterate() as IterableIterator<[number, number, string]>) {
-      const rows = byKey.get(key);
-      if (rows === undefined) throw new Error(`segment ${seq} names destination key ${key}, which the file does not have`);
-      const ids = segmentIds(text);
-      const removed = gaps.get(seq);
-      const segment: Segment = {
-        seq, rows, size: ids.length, live: 0, removed, inFile: true, gapsStored: removed !== undefined, counted: counted.has(seq),
-        pending: undefined, pendingBytes: 0, touched: false,
-      };
-      const base = seq * SLOT_SPACE;
-      for (let slot = 0; slot < ids.length; slot++) {
-        if (removed !== undefined && (removed[slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
-        rows.ids.set(ids[slot]!, base + slot);
-        segment.live++;
-      }
-      this.segments.set(seq, segment);
-    }
-    this.nextSeq = ((s.lastSeq.pluck().get() as number | null) ?? 0) + 1;
+    const segments = function* (): Generator<[number, number, string[]]> {
+      for (const [seq, key, ids] of s.segmentIndex.raw().iterate() as IterableIterator<[number, number, string]>) yield [seq, key, segmentIds(ids)];
+    };
+    // Each statement is read to its end before the next starts (better-sqlite3 runs one at a time).
+    this.index.load(
+      s.keys.raw().all() as Array<[number, string]>,
+      s.allGaps.raw().all() as Array<[number, Buffer]>,
+      s.countedSegments.raw().all() as Array<[number]>,
+      segments(),
+      s.lastSeq.pluck().get() as number | null,
+    );
     this.indexed = true;
   }
 
-  /** The entry of `destination`; a destination new to the file gets its key (inside the batch's transaction). */
-  private rowsOf(destination: string): Rows {
-    let rows = this.rows.get(destination);
-    if (rows === undefined) {
-      const key = Number(this.statements!.newKey.run(destination).lastInsertRowid);
-      rows = { key, name: destination, ids: new Map(), open: undefined };
-      this.rows.set(destination, rows);
-    }
-    return rows;
-  }
+  /** A destination new to the file gets its key (inside the batch's transaction). */
+  private readonly newKey = (destination: string): number => Number(this.statements!.newKey.run(destination).lastInsertRowid);
 
   // ------------------------------------------------------------------ inside a batch's transaction
 
   private applyOne(op: StoreOp): void {
     const s = this.statements!;
     switch (op.op) {
-      case 'append': {
-        const rows = this.rowsOf(op.destination);
-        const message = op.message;
-        // Already there: appends of a known id are ignored.
-        if (rows.ids.has(message.id)) return;
-        let segment = rows.open;
-        if (segment === undefined || segment.size === SEGMENT_SLOTS || segment.pendingBytes >= SEGMENT_BYTES) segment = this.openSegment(rows);
-        rows.ids.set(message.id, segment.seq * SLOT_SPACE + segment.size);
-        segment.pending!.push(message);
-        segment.pendingBytes += message.body.byteLength;
-        segment.size++;
-        segment.live++;
+      case 'append':
+        // An id already there is ignored.
+        this.index.append(this.index.rowsOf(op.destination, this.newKey), op.message);
         return;
-      }
       case 'delivered': {
-        const place = this.rows.get(op.destination)?.ids.get(op.id);
+        const place = this.index.placeOf(op.destination, op.id);
         if (place === undefined) return;
-        const segment = this.segmentAt(place);
+        const segment = this.index.segmentAt(place);
         s.countDelivery.run(segment.seq, place - segment.seq * SLOT_SPACE);
         segment.counted = true;
         return;
       }
-      case 'remove': {
-        const ids = this.rows.get(op.destination)?.ids;
-        const place = ids?.get(op.id);
-        if (place === undefined) return;
-        ids!.delete(op.id);
-        this.removeAt(place);
+      case 'remove':
+        this.index.remove(op.destination, op.id);
         return;
-      }
       case 'purge':
-        this.forgetMessages(op.destination);
+        this.index.forget(op.destination);
         return;
       case 'save-destination': {
         const d = op.destination;
@@ -381,7 +286,7 @@ export class SqliteStore implements Store {
         return;
       }
       case 'delete-destination':
-        this.forgetMessages(op.name);
+        this.index.forget(op.name);
         s.deleteDestination.run(op.name);
         return;
       default:
@@ -389,59 +294,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  private openSegment(rows: Rows): Segment {
-    const segment: Segment = {
-      seq: this.nextSeq++, rows, size: 0, live: 0, removed: undefined, inFile: false, gapsStored: false, counted: false,
-      pending: [], pendingBytes: 0, touched: false,
-    };
-    this.segments.set(segment.seq, segment);
-    this.created.push(segment);
-    rows.open = segment;
-    return segment;
-  }
-
-  private segmentAt(place: number): Segment {
-    const seq = Math.floor(place / SLOT_SPACE);
-    let segment = this.lastSegment;
-    if (segment === undefined || segment.seq !== seq) {
-      segment = this.segments.get(seq);
-      if (segment === undefined) throw new Error(`the store's index has no segment ${seq}`);
-      this.lastSegment = segment;
-    }
-    return segment;
-  }
-
-  /** Marks the message at `place` removed; its segment settles at the end of the batch. */
-  private removeAt(place: number): void {
-    const segment = this.segmentAt(place);
-    const slot = place - segment.seq * SLOT_SPACE;
-    let removed = segment.removed;
-    if (removed === undefined || removed.length <= slot >> 3) {
-      // A segment of this batch may still grow: room for the slots it has, doubled.
-      const grown = new Uint8Array(Math.max((slot >> 3) + 1, (segment.size + 7) >> 3, (removed?.length ?? 0) * 2));
-      if (removed !== undefined) grown.set(removed);
-      segment.removed = removed = grown;
-    }
-    removed[slot >> 3]! |= 1 << (slot & 7);
-    segment.live--;
-    if (!segment.touched) {
-      segment.touched = true;
-      this.touched.push(segment);
-    }
-  }
-
-  /** Every message of `destination` is removed with the batch. */
-  private forgetMessages(destination: string): void {
-    const ids = this.rows.get(destination)?.ids;
-    if (ids === undefined) return;
-    for (const place of ids.values()) this.removeAt(place);
-    ids.clear();
-  }
-
   /** The segments this batch opened become rows (those whose messages are all gone already do not). */
   private insertSegments(): void {
     const insert = this.statements!.insertSegment;
-    for (const segment of this.created) {
+    for (const segment of this.index.created) {
       const messages = segment.pending!;
       segment.pending = undefined;
       segment.pendingBytes = 0;
@@ -455,32 +311,25 @@ export class SqliteStore implements Store {
 
   /**
    * Segments that lost messages in this batch: deleted when none is left (runs of consecutive
-   * ones with one statement), else their bitmap of removed slots is saved.
+   * ones with one statement), rewritten when a quarter or less is left, else their bitmap of
+   * removed slots is saved.
    */
   private settleRemovals(): void {
-    const touched = this.touched;
+    const touched = this.index.touched;
     if (touched.length === 0) return;
     const s = this.statements!;
     const gone: number[] = [];
     for (const segment of touched) {
       segment.touched = false;
       if (segment.live === 0) {
-        this.segments.delete(segment.seq);
+        this.index.drop(segment);
         if (segment.inFile) gone.push(segment.seq);
         if (segment.gapsStored) s.deleteGaps.run(segment.seq);
         if (segment.counted) s.deleteCounts.run(segment.seq);
       } else if (segment.size >= COMPACT_MIN_SLOTS && segment.live * COMPACT_RATIO <= segment.size) {
         this.compact(segment);
       } else {
-        const bytes = (segment.size + 7) >> 3;
-        let removed = segment.removed!;
-        if (removed.length < bytes) {
-          // Grew after its first removal (a segment of this batch).
-          const grown = new Uint8Array(bytes);
-          grown.set(removed);
-          segment.removed = removed = grown;
-        }
-        s.saveGaps.run(segment.seq, Buffer.from(removed.buffer, removed.byteOffset, bytes));
+        s.saveGaps.run(segment.seq, this.index.gapBitmap(segment));
         segment.gapsStored = true;
       }
     }
@@ -517,7 +366,7 @@ export class SqliteStore implements Store {
     const keptCounts: Array<[number, number]> = [];
     const base = seq * SLOT_SPACE;
     for (let slot = 0; slot < ids.length; slot++) {
-      if ((removed![slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
+      if (isRemoved(removed, slot)) continue;
       const count = counts?.get(slot);
       if (count !== undefined) keptCounts.push([kept.length, count]);
       // Setting a key already in a Map keeps its place: the destination's order stays.
