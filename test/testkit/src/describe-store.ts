@@ -2,8 +2,9 @@
  * The conformance suite every durable store passes, first-party or not: append and replay in
  * order with every field intact, delivery counts, remove on ack, reopen after close (a restart),
  * batches spanning destinations (a pubsub's copies), batches applied in order and atomically (a
- * failure half way leaves nothing), purge (empty), destination records and their deletion, and,
- * for stores that outlive the process, a kill -9 in the middle of writing.
+ * failure half way leaves nothing), purge (empty), destination records and their deletion, random
+ * histories of batches and restarts against a model of the contract (store-history.ts), and, for
+ * stores that outlive the process, a kill -9 in the middle of writing.
  *
  *   describeStore('sqlite', {
  *     create: (dir) => new SqliteStore({ path: join(dir, 'wharf.db') }),
@@ -18,6 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'mocha';
 import { expect } from 'chai';
 import type { Message, Store, StoreOp, StoredMessage } from '@wharf/core';
+import { replayAll, storeMessage } from './store-helpers.js';
+import { checkStoreHistories } from './store-history.js';
 
 export interface StoreSuiteOptions {
   /**
@@ -33,30 +36,11 @@ export interface StoreSuiteOptions {
   readonly childModule?: string;
   /** Rounds of kill -9 in the crash test (default 3). */
   readonly crashRounds?: number;
+  /** Random histories checked against the contract's model (default 60). */
+  readonly historyRuns?: number;
 }
 
 let counter = 0;
-
-/** A message for store tests; `n` makes the id and body unique. */
-export function storeMessage(n: number | string, extra: Partial<Message> = {}): Message {
-  const number = Number.parseInt(String(n), 10);
-  return {
-    id: `msg-${n}`,
-    destination: '/queue/origin',
-    headers: { 'content-type': 'text/plain', n: String(n) },
-    body: Buffer.from(`body-${n}`),
-    persistent: true,
-    timestamp: 1_700_000_000_000 + (Number.isNaN(number) ? 0 : number),
-    ...extra,
-  };
-}
-
-/** Collects a replay into an array. */
-export async function replayAll(store: Store, destination: string): Promise<StoredMessage[]> {
-  const all: StoredMessage[] = [];
-  for await (const stored of store.replay(destination)) all.push(stored);
-  return all;
-}
 
 const append = (destination: string, message: Message): StoreOp => ({ op: 'append', destination, message });
 const ids = (list: readonly StoredMessage[]): string[] => list.map((s) => s.message.id);
@@ -267,6 +251,18 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
       store = await reopen(store);
       expect(ids(await replayAll(store, '/queue/a'))).to.deep.equal(['msg-0']);
       expect(ids(await replayAll(store, '/queue/b'))).to.deep.equal(['msg-201']);
+    });
+
+    it('replays what a model of the contract holds, after every batch and restart of random histories', async function () {
+      this.timeout(120_000);
+      const open = async (folder: string): Promise<Store> => {
+        const store = await options.create(folder);
+        await store.setup();
+        return store;
+      };
+      const fresh = (): string => mkdtempSync(join(tmpdir(), `wharf-store-history-${process.pid}-${++counter}-`));
+      const discard = (folder: string): void => rmSync(folder, { recursive: true, force: true });
+      await checkStoreHistories(open, fresh, discard, options.historyRuns ?? 60);
     });
 
     it('writes and replays a large batch in order', async () => {

@@ -4,6 +4,7 @@ export * from './harness.js';
 export * from './duplex.js';
 export * from './describe-queue-type.js';
 export * from './describe-store.js';
+export * from './store-helpers.js';
 export * from './describe-authenticator.js';
 export * from './describe-authorizer.js';
 export * from './describe-protocol-adapter.js';
