@@ -72,8 +72,6 @@ interface Statements {
   readonly allGaps: Database.Statement;
   readonly countedSegments: Database.Statement;
   readonly lastSeq: Database.Statement;
-  readonly segment: Database.Statement;
-  readonly counts: Database.Statement;
   readonly segmentsBetween: Database.Statement;
   readonly countsBetween: Database.Statement;
 }
@@ -84,9 +82,10 @@ interface DestinationRow {
   children: string | null;
 }
 
-interface SegmentRow {
-  ids: string;
-  data: Buffer;
+/** A segment read back: its messages by slot, and the delivery counts of those that have one. */
+interface ReadSegment {
+  readonly messages: Message[];
+  counts: Map<number, number> | undefined;
 }
 
 export class SqliteStore implements Store {
@@ -188,7 +187,7 @@ export class SqliteStore implements Store {
       const seq = seqOf(place);
       if (seq !== seqs[seqs.length - 1]) seqs.push(seq);
     }
-    const decoded = new Map<number, { messages: Message[]; counts: Map<number, number> | undefined }>();
+    const decoded = new Map<number, ReadSegment>();
     for (let i = 0; i < seqs.length;) {
       let j = i + 1;
       while (j < seqs.length && seqs[j] === seqs[j - 1]! + 1) j++;
@@ -209,7 +208,7 @@ export class SqliteStore implements Store {
   /** Reads and decodes the segments numbered `from` to `to` (all of `destination`), with their delivery counts. */
   private readSegments(
     destination: string, from: number, to: number,
-    into: Map<number, { messages: Message[]; counts: Map<number, number> | undefined }>,
+    into: Map<number, ReadSegment>,
   ): void {
     const s = this.open();
     for (const [seq, ids, data] of s.segmentsBetween.raw().all(from, to) as Array<[number, string, Buffer]>) {
@@ -358,19 +357,18 @@ export class SqliteStore implements Store {
   private compact(segment: Segment): void {
     const s = this.statements!;
     const { seq, rows, removed } = segment;
-    const row = s.segment.get(seq) as SegmentRow;
-    const ids = segmentIds(row.ids);
-    const messages = decodeSegment(ids, row.data, rows.name);
-    const counts = segment.counted ? new Map(s.counts.raw().all(seq) as Array<[number, number]>) : undefined;
+    const read = new Map<number, ReadSegment>();
+    this.readSegments(rows.name, seq, seq, read);
+    const { messages, counts } = read.get(seq)!;
     const kept: Message[] = [];
     const keptCounts: Array<[number, number]> = [];
     const base = seq * SLOT_SPACE;
-    for (let slot = 0; slot < ids.length; slot++) {
+    for (let slot = 0; slot < messages.length; slot++) {
       if (isRemoved(removed, slot)) continue;
       const count = counts?.get(slot);
       if (count !== undefined) keptCounts.push([kept.length, count]);
       // Setting a key already in a Map keeps its place: the destination's order stays.
-      rows.ids.set(ids[slot]!, base + kept.length);
+      rows.ids.set(messages[slot]!.id, base + kept.length);
       kept.push(messages[slot]!);
     }
     const encoded = this.encoder.encodeMessages(kept, rows.name);
@@ -414,8 +412,6 @@ function prepareStatements(db: Database.Database): Statements {
     countedSegments: db.prepare('SELECT DISTINCT seq FROM delivery_counts'),
     // A number freed by a deleted segment may be given again: its bitmap and counts went with it.
     lastSeq: db.prepare('SELECT max(seq) FROM segments'),
-    segment: db.prepare('SELECT ids, data FROM segments WHERE seq = ?'),
-    counts: db.prepare('SELECT slot, count FROM delivery_counts WHERE seq = ?'),
     segmentsBetween: db.prepare('SELECT seq, ids, data FROM segments WHERE seq >= ? AND seq <= ? ORDER BY seq'),
     countsBetween: db.prepare('SELECT seq, slot, count FROM delivery_counts WHERE seq >= ? AND seq <= ?'),
   };
