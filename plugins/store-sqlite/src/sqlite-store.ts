@@ -139,7 +139,12 @@ export class SqliteStore implements Store {
       this.insertSegments();
       this.settleRemovals();
     });
-    this.buildIndex();
+    try {
+      this.buildIndex();
+    } catch (err) {
+      await this.close(); // a damaged file: let go of it (and of its lock)
+      throw err;
+    }
     this.options.logger?.info({ path, journal: 'wal', synchronous }, 'sqlite store open');
   }
 
@@ -212,7 +217,13 @@ export class SqliteStore implements Store {
   ): void {
     const s = this.open();
     for (const [seq, ids, data] of s.segmentsBetween.raw().all(from, to) as Array<[number, string, Buffer]>) {
-      into.set(seq, { messages: decodeSegment(segmentIds(ids), data, destination), counts: undefined });
+      let messages: Message[];
+      try {
+        messages = decodeSegment(segmentIds(ids), data, destination);
+      } catch (err) {
+        throw this.damaged(seq, `its messages for ${destination}`, err);
+      }
+      into.set(seq, { messages, counts: undefined });
     }
     let counted = false;
     for (let seq = from; seq <= to && !counted; seq++) counted = this.index.segments.get(seq)?.counted === true;
@@ -239,8 +250,17 @@ export class SqliteStore implements Store {
   /** Reads every destination key, every segment's ids and every bitmap of removed slots. */
   private buildIndex(): void {
     const s = this.open();
+    const parse = (seq: number, ids: string): string[] => {
+      try {
+        const list = segmentIds(ids);
+        if (!Array.isArray(list)) throw new Error('the ids are not a list');
+        return list;
+      } catch (err) {
+        throw this.damaged(seq, 'its ids', err);
+      }
+    };
     const segments = function* (): Generator<[number, number, string[]]> {
-      for (const [seq, key, ids] of s.segmentIndex.raw().iterate() as IterableIterator<[number, number, string]>) yield [seq, key, segmentIds(ids)];
+      for (const [seq, key, ids] of s.segmentIndex.raw().iterate() as IterableIterator<[number, number, string]>) yield [seq, key, parse(seq, ids)];
     };
     // Each statement is read to its end before the next starts (better-sqlite3 runs one at a time).
     this.index.load(
@@ -382,6 +402,16 @@ export class SqliteStore implements Store {
     segment.removed = undefined;
     segment.gapsStored = false;
     segment.counted = keptCounts.length > 0;
+  }
+
+  /** The error for a segment row that cannot be read back: names the file and the row, says what to do. */
+  private damaged(seq: number, what: string, cause: unknown): Error {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new Error(
+      `${this.options.path} is damaged: segment ${seq} (table segments) cannot be read: ${what}: ${reason}. ` +
+      'Restore the file from a backup, or move it away to start with an empty store (its messages are then lost)',
+      { cause },
+    );
   }
 
   private open(): Statements {

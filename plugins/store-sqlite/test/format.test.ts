@@ -159,4 +159,40 @@ describe('sqlite store: file format', () => {
     expect((await replayAll(store, '/queue/own'))[0]!.message.destination).to.equal('/queue/own');
     expect((await replayAll(store, '/queue/child'))[0]!.message.destination).to.equal('/pubsub/parent');
   });
+
+  it('refuses a damaged segment naming the file, the segment and what to do, at setup (ids) or at replay (messages)', async () => {
+    store = new SqliteStore({ path });
+    await store.setup();
+    await store.write([{ op: 'append', destination: '/queue/a', message: storeMessage(1) }, { op: 'append', destination: '/queue/b', message: storeMessage(2) }]);
+    store.database!.prepare("UPDATE segments SET data = x'01' WHERE ids = '[\"msg-1\"]'").run();
+    await store.close();
+    store = new SqliteStore({ path });
+    await store.setup();
+    expect((await replayAll(store, '/queue/b')).map((s) => s.message.id), 'the other segments still read').to.deep.equal(['msg-2']);
+    let replayError: Error | undefined;
+    try {
+      await replayAll(store, '/queue/a');
+    } catch (err) {
+      replayError = err as Error;
+    }
+    expect(replayError?.message).to.include(path).and.to.include('segment 1').and.to.include('/queue/a').and.to.include('backup');
+
+    store.database!.prepare("UPDATE segments SET ids = 'not json' WHERE seq = 2").run();
+    await store.close();
+    store = new SqliteStore({ path });
+    let setupError: Error | undefined;
+    try {
+      await store.setup();
+    } catch (err) {
+      setupError = err as Error;
+    }
+    expect(setupError?.message).to.include(path).and.to.include('segment 2').and.to.include('its ids');
+    expect(store.database, 'the file is let go').to.equal(undefined);
+    const again = new SqliteStore({ path, lockTimeoutMs: 0 });
+    let lockedOut = false;
+    await again.setup().catch((err: Error) => { lockedOut = /in use/.test(err.message); });
+    expect(lockedOut, 'the failed setup released its lock: the next one fails on the damage, not the lock').to.equal(false);
+    await again.close();
+    store = undefined;
+  });
 });
