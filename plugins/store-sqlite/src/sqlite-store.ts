@@ -49,6 +49,8 @@ export interface SqliteStoreOptions {
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
+/** What a user can do about a damaged file. */
+const RESTORE_OR_MOVE = 'Restore the file from a backup, or move it away to start with an empty store (its messages are then lost)';
 /** A segment of at least this many slots ... */
 const COMPACT_MIN_SLOTS = 8;
 /** ... is rewritten with its live messages once no more than one in this many is left. */
@@ -130,7 +132,7 @@ export class SqliteStore implements Store {
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
         throw new Error(`${path} is in use by another process (another broker?): ${(err as Error).message}`);
       }
-      throw err;
+      throw this.unreadable(err);
     }
     this.db = db;
     this.statements = prepareStatements(db);
@@ -143,7 +145,7 @@ export class SqliteStore implements Store {
       this.buildIndex();
     } catch (err) {
       await this.close(); // a damaged file: let go of it (and of its lock)
-      throw err;
+      throw this.unreadable(err);
     }
     this.options.logger?.info({ path, journal: 'wal', synchronous }, 'sqlite store open');
   }
@@ -216,7 +218,13 @@ export class SqliteStore implements Store {
     into: Map<number, ReadSegment>,
   ): void {
     const s = this.open();
-    for (const [seq, ids, data] of s.segmentsBetween.raw().all(from, to) as Array<[number, string, Buffer]>) {
+    let rows: Array<[number, string, Buffer]>;
+    try {
+      rows = s.segmentsBetween.raw().all(from, to) as Array<[number, string, Buffer]>;
+    } catch (err) {
+      throw this.unreadable(err);
+    }
+    for (const [seq, ids, data] of rows) {
       let messages: Message[];
       try {
         messages = decodeSegment(segmentIds(ids), data, destination);
@@ -404,12 +412,21 @@ export class SqliteStore implements Store {
     segment.counted = keptCounts.length > 0;
   }
 
+  /** SQLite finding the file damaged, or not a database at all: say which file and what to do. */
+  private unreadable(err: unknown): unknown {
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') return err;
+    return new Error(
+      `${this.options.path} is damaged or is not a Wharf store (SQLite: ${(err as Error).message}). ${RESTORE_OR_MOVE}`,
+      { cause: err },
+    );
+  }
+
   /** The error for a segment row that cannot be read back: names the file and the row, says what to do. */
   private damaged(seq: number, what: string, cause: unknown): Error {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new Error(
-      `${this.options.path} is damaged: segment ${seq} (table segments) cannot be read: ${what}: ${reason}. ` +
-      'Restore the file from a backup, or move it away to start with an empty store (its messages are then lost)',
+      `${this.options.path} is damaged: segment ${seq} (table segments) cannot be read: ${what}: ${reason}. ${RESTORE_OR_MOVE}`,
       { cause },
     );
   }

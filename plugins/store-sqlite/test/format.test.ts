@@ -4,7 +4,7 @@
  * to segments at setup with every message, its order, origin, headers and delivery count intact; a
  * file of a newer format is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -193,6 +193,19 @@ describe('sqlite store: file format', () => {
     await again.setup().catch((err: Error) => { lockedOut = /in use/.test(err.message); });
     expect(lockedOut, 'the failed setup released its lock: the next one fails on the damage, not the lock').to.equal(false);
     await again.close();
+    store = undefined;
+  });
+
+  it('refuses a file that is not a SQLite database, naming it and what to do', async () => {
+    writeFileSync(path, Buffer.alloc(8192, 'x'));
+    store = new SqliteStore({ path });
+    let error: Error | undefined;
+    try {
+      await store.setup();
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).to.include(path).and.to.include('not a Wharf store').and.to.include('backup');
     store = undefined;
   });
 });
