@@ -28,7 +28,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger, Message, Store, StoreOp, StoredDestination, StoredMessage } from '@wharf/core';
+import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
 import { isRemoved, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
@@ -50,7 +50,7 @@ const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
 /** What a user can do about a damaged file. */
-const RESTORE_OR_MOVE = 'Restore the file from a backup, or move it away to start with an empty store (its messages are then lost)';
+const RESTORE_OR_MOVE = 'restore the file from a backup, or move it away to start with an empty store (its messages are then lost)';
 /** A segment of at least this many slots ... */
 const COMPACT_MIN_SLOTS = 8;
 /** ... is rewritten with its live messages once no more than one in this many is left. */
@@ -416,19 +416,17 @@ export class SqliteStore implements Store {
   private unreadable(err: unknown): unknown {
     const code = (err as { code?: string }).code;
     if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') return err;
-    return new Error(
-      `${this.options.path} is damaged or is not a Wharf store (SQLite: ${(err as Error).message}). ${RESTORE_OR_MOVE}`,
-      { cause: err },
-    );
+    return new WharfError(ErrorCodes.STORE, `${this.options.path} is damaged or is not a Wharf store (SQLite: ${(err as Error).message})`, {
+      cause: err, hint: RESTORE_OR_MOVE,
+    });
   }
 
   /** The error for a segment row that cannot be read back: names the file and the row, says what to do. */
   private damaged(seq: number, what: string, cause: unknown): Error {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new Error(
-      `${this.options.path} is damaged: segment ${seq} (table segments) cannot be read: ${what}: ${reason}. ${RESTORE_OR_MOVE}`,
-      { cause },
-    );
+    return new WharfError(ErrorCodes.STORE, `${this.options.path} is damaged: segment ${seq} (table segments) cannot be read: ${what}: ${reason}`, {
+      cause, hint: RESTORE_OR_MOVE,
+    });
   }
 
   private open(): Statements {

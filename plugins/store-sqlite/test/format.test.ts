@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import type { WharfError } from '@wharf/core';
 import { replayAll, storeMessage } from '@wharf/testkit';
 import { SqliteStore } from '../src/index.js';
 import { SCHEMA_VERSION } from '../src/schema.js';
@@ -175,7 +176,8 @@ describe('sqlite store: file format', () => {
     } catch (err) {
       replayError = err as Error;
     }
-    expect(replayError?.message).to.include(path).and.to.include('segment 1').and.to.include('/queue/a').and.to.include('backup');
+    expect(replayError?.message).to.include(path).and.to.include('segment 1').and.to.include('/queue/a');
+    expect((replayError as WharfError).hint).to.include('backup');
 
     store.database!.prepare("UPDATE segments SET ids = 'not json' WHERE seq = 2").run();
     await store.close();
@@ -205,7 +207,8 @@ describe('sqlite store: file format', () => {
     } catch (err) {
       error = err as Error;
     }
-    expect(error?.message).to.include(path).and.to.include('not a Wharf store').and.to.include('backup');
+    expect(error?.message).to.include(path).and.to.include('not a Wharf store');
+    expect((error as WharfError).hint).to.include('backup');
     store = undefined;
   });
 });
