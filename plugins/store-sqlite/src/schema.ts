@@ -26,10 +26,10 @@ import { SegmentEncoder, type SegmentRecord } from './segment-codec.js';
 export const SCHEMA_VERSION = 3;
 
 /**
- * A segment is closed when it holds this many messages (slots are numbered within 16 bits of a
- * message's place, see SqliteStore) ...
+ * A segment is closed when it holds this many messages (a message's place in the index is one
+ * number, segment × SEGMENT_SLOTS + slot: segment-index.ts) ...
  */
-export const SEGMENT_SLOTS = 65_536;
+export const SEGMENT_SLOTS = 1024;
 /** ... or this many bytes of bodies: a segment lives as long as its last message. */
 export const SEGMENT_BYTES = 256 * 1024;
 

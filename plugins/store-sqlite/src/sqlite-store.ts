@@ -31,7 +31,7 @@ import Database from 'better-sqlite3';
 import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
-import { isRemoved, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
+import { isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
 
 export type SynchronousMode = 'FULL' | 'EXTRA' | 'NORMAL';
 
@@ -49,6 +49,8 @@ export interface SqliteStoreOptions {
 const WAL_AUTOCHECKPOINT = 10_000;
 /** The page cache, in KiB (negative: SQLite's unit for a size in KiB); memory is taken as pages are used. */
 const CACHE_SIZE_KIB = 65_536;
+/** Segment numbers only grow; past this one they are renumbered at start (segment-index.ts, MAX_SEQ). */
+export const RENUMBER_AFTER = Math.floor(MAX_SEQ / 2);
 /** What a user can do about a damaged file. */
 const RESTORE_OR_MOVE = 'restore the file from a backup, or move it away to start with an empty store (its messages are then lost)';
 /** A segment of at least this many slots ... */
@@ -142,6 +144,7 @@ export class SqliteStore implements Store {
       this.settleRemovals();
     });
     try {
+      if (((this.statements.lastSeq.pluck().get() as number | null) ?? 0) > RENUMBER_AFTER) this.renumberSegments();
       this.buildIndex();
     } catch (err) {
       await this.close(); // a damaged file: let go of it (and of its lock)
@@ -262,6 +265,7 @@ export class SqliteStore implements Store {
       try {
         const list = segmentIds(ids);
         if (!Array.isArray(list)) throw new Error('the ids are not a list');
+        if (list.length > SLOT_SPACE) throw new Error(`${list.length} ids, more than a segment holds (${SLOT_SPACE})`);
         return list;
       } catch (err) {
         throw this.damaged(seq, 'its ids', err);
@@ -279,6 +283,26 @@ export class SqliteStore implements Store {
       s.lastSeq.pluck().get() as number | null,
     );
     this.indexed = true;
+  }
+
+  /**
+   * Gives the segments the numbers 1, 2, 3, … in their order, with their gaps and delivery counts,
+   * in one transaction. Numbers only grow, and a message's place in the index (segment × slots +
+   * slot) must stay exact in a double: at start, once half of them are used, they begin again.
+   */
+  private renumberSegments(): void {
+    const db = this.db!;
+    const seqs = db.prepare('SELECT seq FROM segments ORDER BY seq').pluck().all() as number[];
+    const moves = ['segments', 'segment_gaps', 'delivery_counts'].map((table) => db.prepare(`UPDATE ${table} SET seq = ? WHERE seq = ?`));
+    db.transaction(() => {
+      db.exec('DELETE FROM segment_gaps WHERE seq NOT IN (SELECT seq FROM segments); DELETE FROM delivery_counts WHERE seq NOT IN (SELECT seq FROM segments)');
+      // In ascending order each new number is free: it is at most the old one, and every
+      // smaller old one has moved already.
+      seqs.forEach((old, i) => {
+        if (old !== i + 1) for (const move of moves) move.run(i + 1, old);
+      });
+    })();
+    this.options.logger?.info({ segments: seqs.length, last: seqs[seqs.length - 1] }, 'sqlite store: segments renumbered from 1');
   }
 
   /** A destination new to the file gets its key (inside the batch's transaction). */

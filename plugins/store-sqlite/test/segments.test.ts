@@ -12,6 +12,8 @@ import { expect } from 'chai';
 import type { Message, StoreOp } from '@wharf/core';
 import { replayAll, storeMessage } from '@wharf/testkit';
 import { SqliteStore } from '../src/index.js';
+import { MAX_SEQ, SegmentIndex } from '../src/segment-index.js';
+import { RENUMBER_AFTER } from '../src/sqlite-store.js';
 import { SEGMENT_BYTES } from '../src/schema.js';
 
 const append = (destination: string, message: Message): StoreOp => ({ op: 'append', destination, message });
@@ -246,5 +248,30 @@ describe('sqlite store: segment bookkeeping', () => {
     const replayed = await replayAll(store, '/queue/a');
     expect(replayed.map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-0', 0], ['msg-1', 0], ['msg-2', 1], ['msg-3', 0], ['msg-4', 1]]);
     expect((await replayAll(store, '/queue/b')).map((s) => [s.message.id, s.deliveryCount])).to.deep.equal([['msg-9', 0]]);
+  });
+
+  it('renumbers segments from 1 at start once their numbers passed half of what a place holds, keeping order, gaps and counts', async () => {
+    await store.write(range(0, 20).map((n) => append('/queue/a', storeMessage(n))));
+    await store.write([append('/queue/b', storeMessage(50)), append('/queue/a', storeMessage(20))]);
+    await store.write([remove('/queue/a', 3), { op: 'delivered', destination: '/queue/a', id: 'msg-5' }, { op: 'delivered', destination: '/queue/a', id: 'msg-20' }]);
+    // As after years of traffic: the same segments, numbered past the line.
+    const db = store.database!;
+    for (const table of ['segments', 'segment_gaps', 'delivery_counts']) db.prepare(`UPDATE ${table} SET seq = seq + ?`).run(RENUMBER_AFTER + 1000);
+    await reopen();
+    expect(store.database!.prepare('SELECT seq FROM segments ORDER BY seq').pluck().all()).to.deep.equal([1, 2, 3]);
+    expect(store.database!.prepare('SELECT seq FROM segment_gaps').pluck().all()).to.deep.equal([1]);
+    const expected = [...range(0, 20).filter((n) => n !== 3), 20].map((n) => [`msg-${n}`, n === 5 || n === 20 ? 1 : 0]);
+    expect((await replayAll(store, '/queue/a')).map((s) => [s.message.id, s.deliveryCount])).to.deep.equal(expected);
+    expect(await ids('/queue/b')).to.deep.equal(['msg-50']);
+    await store.write([append('/queue/a', storeMessage(21)), remove('/queue/a', 0)]);
+    expect(store.database!.prepare('SELECT max(seq) FROM segments').pluck().get()).to.equal(4);
+    await reopen();
+    expect((await ids('/queue/a')).slice(-2)).to.deep.equal(['msg-20', 'msg-21']);
+  });
+
+  it('refuses to give a segment a number past what a place holds exactly', () => {
+    const index = new SegmentIndex();
+    index.load([[1, '/queue/a']], [], [], [], MAX_SEQ);
+    expect(() => index.append(index.rows.get('/queue/a')!, storeMessage(1))).to.throw(/exhausted.*restart/);
   });
 });
