@@ -36,6 +36,16 @@ CREATE TABLE messages (
 PRAGMA user_version = 2;
 `;
 
+/** The error `pending` rejects with, or undefined if it resolves. */
+async function rejection(pending: Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await pending;
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+}
+
 describe('sqlite store: file format', () => {
   let dir: string;
   let path: string;
@@ -101,12 +111,7 @@ describe('sqlite store: file format', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     store = new SqliteStore({ path });
-    let error: Error | undefined;
-    try {
-      await store.setup();
-    } catch (err) {
-      error = err as Error;
-    }
+    const error = await rejection(store.setup());
     expect(error?.message).to.include(path).and.to.include(`store format ${SCHEMA_VERSION + 1}`).and.to.include(`up to ${SCHEMA_VERSION}`);
     store = undefined;
   });
@@ -170,24 +175,14 @@ describe('sqlite store: file format', () => {
     store = new SqliteStore({ path });
     await store.setup();
     expect((await replayAll(store, '/queue/b')).map((s) => s.message.id), 'the other segments still read').to.deep.equal(['msg-2']);
-    let replayError: Error | undefined;
-    try {
-      await replayAll(store, '/queue/a');
-    } catch (err) {
-      replayError = err as Error;
-    }
+    const replayError = await rejection(replayAll(store, '/queue/a'));
     expect(replayError?.message).to.include(path).and.to.include('segment 1').and.to.include('/queue/a');
     expect((replayError as WharfError).hint).to.include('backup');
 
     store.database!.prepare("UPDATE segments SET ids = 'not json' WHERE seq = 2").run();
     await store.close();
     store = new SqliteStore({ path });
-    let setupError: Error | undefined;
-    try {
-      await store.setup();
-    } catch (err) {
-      setupError = err as Error;
-    }
+    const setupError = await rejection(store.setup());
     expect(setupError?.message).to.include(path).and.to.include('segment 2').and.to.include('its ids');
     expect(store.database, 'the file is let go').to.equal(undefined);
     const again = new SqliteStore({ path, lockTimeoutMs: 0 });
@@ -201,12 +196,7 @@ describe('sqlite store: file format', () => {
   it('refuses a file that is not a SQLite database, naming it and what to do', async () => {
     writeFileSync(path, Buffer.alloc(8192, 'x'));
     store = new SqliteStore({ path });
-    let error: Error | undefined;
-    try {
-      await store.setup();
-    } catch (err) {
-      error = err as Error;
-    }
+    const error = await rejection(store.setup());
     expect(error?.message).to.include(path).and.to.include('not a Wharf store');
     expect((error as WharfError).hint).to.include('backup');
     store = undefined;
