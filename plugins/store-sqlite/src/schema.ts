@@ -33,6 +33,11 @@ export const SEGMENT_SLOTS = 1024;
 /** ... or this many bytes of bodies: a segment lives as long as its last message. */
 export const SEGMENT_BYTES = 256 * 1024;
 
+/** A segment holding `messages` messages with `bytes` of bodies takes no more. */
+export function segmentFull(messages: number, bytes: number): boolean {
+  return messages >= SEGMENT_SLOTS || bytes >= SEGMENT_BYTES;
+}
+
 const DESTINATIONS = `
 CREATE TABLE IF NOT EXISTS destinations (
   position INTEGER PRIMARY KEY,
@@ -138,7 +143,7 @@ function convertRows(db: Database.Database, named: boolean): void {
   // iterated, and a whole file of bodies may not fit in memory).
   for (let after = 0, page = rows.all(after) as OldRow[]; page.length > 0; page = rows.all(after) as OldRow[]) {
     for (const row of page) {
-      if (row.key !== key || records.length === SEGMENT_SLOTS || bytes >= SEGMENT_BYTES) {
+      if (row.key !== key || segmentFull(records.length, bytes)) {
         close();
         key = row.key;
       }

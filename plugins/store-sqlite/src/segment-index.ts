@@ -12,7 +12,7 @@
  * SqliteStore does the SQL; this file only keeps the books.
  */
 import type { Message } from '@wharf/core';
-import { SEGMENT_BYTES, SEGMENT_SLOTS } from './schema.js';
+import { SEGMENT_SLOTS, segmentFull } from './schema.js';
 
 /** Places per segment. */
 export const SLOT_SPACE = SEGMENT_SLOTS;
@@ -59,6 +59,16 @@ export interface Segment {
 
 export function isRemoved(removed: Uint8Array | undefined, slot: number): boolean {
   return removed !== undefined && (removed[slot >> 3]! & (1 << (slot & 7))) !== 0;
+}
+
+/** Calls `each(from, to)` for every run of consecutive numbers in `sorted` (ascending, no repeats). */
+export function forEachRun(sorted: readonly number[], each: (from: number, to: number) => void): void {
+  for (let i = 0; i < sorted.length;) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[j - 1]! + 1) j++;
+    each(sorted[i]!, sorted[j - 1]!);
+    i = j;
+  }
 }
 
 /** The segment number of a place. */
@@ -148,7 +158,7 @@ export class SegmentIndex {
   append(rows: Rows, message: Message): boolean {
     if (rows.ids.has(message.id)) return false;
     let segment = rows.open;
-    if (segment === undefined || segment.size === SEGMENT_SLOTS || segment.pendingBytes >= SEGMENT_BYTES) segment = this.openSegment(rows);
+    if (segment === undefined || segmentFull(segment.size, segment.pendingBytes)) segment = this.openSegment(rows);
     rows.ids.set(message.id, segment.seq * SLOT_SPACE + segment.size);
     segment.pending!.push(message);
     segment.pendingBytes += message.body.byteLength;

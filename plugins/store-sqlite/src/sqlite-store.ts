@@ -31,7 +31,7 @@ import Database from 'better-sqlite3';
 import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
-import { isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
+import { forEachRun, isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
 
 export type SynchronousMode = 'FULL' | 'EXTRA' | 'NORMAL';
 
@@ -198,12 +198,7 @@ export class SqliteStore implements Store {
       if (seq !== seqs[seqs.length - 1]) seqs.push(seq);
     }
     const decoded = new Map<number, ReadSegment>();
-    for (let i = 0; i < seqs.length;) {
-      let j = i + 1;
-      while (j < seqs.length && seqs[j] === seqs[j - 1]! + 1) j++;
-      this.readSegments(destination, seqs[i]!, seqs[j - 1]!, decoded);
-      i = j;
-    }
+    forEachRun(seqs, (from, to) => this.readSegments(destination, from, to, decoded));
     const replayed: StoredMessage[] = new Array(ids.size);
     let n = 0;
     for (const place of ids.values()) {
@@ -384,20 +379,8 @@ export class SqliteStore implements Store {
         segment.gapsStored = true;
       }
     }
-    if (gone.length === 0) return;
     gone.sort(ascending);
-    let from = gone[0]!;
-    let to = from;
-    for (let i = 1; i < gone.length; i++) {
-      const seq = gone[i]!;
-      if (seq === to + 1) {
-        to = seq;
-        continue;
-      }
-      s.deleteSegments.run(from, to);
-      from = to = seq;
-    }
-    s.deleteSegments.run(from, to);
+    forEachRun(gone, (from, to) => s.deleteSegments.run(from, to));
   }
 
   /**
