@@ -1,0 +1,393 @@
+// @ts-check
+/**
+ * A priority queue: holds messages until a subscriber can take them, then hands each to exactly
+ * one subscriber, round-robin, the highest priority first and FIFO within a priority. What a
+ * subscriber refuses (NACK) or leaves unacknowledged (unsubscribe, disconnect) comes back to the
+ * head of its priority and is redelivered, marked `redelivered`.
+ *
+ * The contract it implements is Destination (core/src/spi/queue.ts); docs/writing-a-queue-type.md
+ * walks through it. @wharf/queue-queue (plugins/queue-queue) is the same design tuned for speed.
+ */
+import { ErrorCodes, WharfError, messageSize } from '@wharf/core';
+import { PriorityLanes } from './lanes.js';
+import { priorityOf } from './settings.js';
+import { PrioritySubscription } from './subscription.js';
+
+/**
+ * @import { Consumer, Destination, DestinationStats, DurableLog, Message, QueueContext, StoredMessage, Subscription } from '@wharf/core'
+ * @import { HeldMessage } from './lanes.js'
+ * @import { PrioritySettings } from './settings.js'
+ * @import { SubscriptionOwner } from './subscription.js'
+ */
+
+/**
+ * A message accepted but not yet in a lane: its store write is in flight, or one ahead of it is.
+ * @typedef {object} Pending
+ * @property {HeldMessage} held
+ * @property {'waiting' | 'stored' | 'refused'} state
+ * @property {Promise<void> | undefined} commit The store's promise for the batch that holds it (undefined for a plain message).
+ */
+
+/**
+ * @implements {Destination}
+ * @implements {SubscriptionOwner}
+ */
+export class PriorityQueue {
+  type = 'priority';
+  #lanes = new PriorityLanes();
+  /**
+   * Oldest first. Moved into the lanes, in order, as store commits land.
+   * @type {Pending[]}
+   */
+  #pending = [];
+  /**
+   * Attached subscriptions, in attach order; `#cursor` is the one to try first (round-robin).
+   * @type {PrioritySubscription[]}
+   */
+  #subscriptions = [];
+  #cursor = 0;
+  /** @type {DurableLog | undefined} */
+  #log;
+  /**
+   * The commit promise of the last durable append, which already has this queue's handler.
+   * @type {Promise<void> | undefined}
+   */
+  #lastCommit = undefined;
+  /** Bytes of held and pending messages, as reported to flow control. */
+  #heldBytes = 0;
+  #dispatching = false;
+  #closed = false;
+  #enqueued = 0;
+  #delivered = 0;
+  #dropped = 0;
+  #settings;
+  #ctx;
+
+  /**
+   * @param {string} name
+   * @param {PrioritySettings} settings
+   * @param {QueueContext} ctx
+   */
+  constructor(name, settings, ctx) {
+    this.name = name;
+    this.#settings = settings;
+    this.#ctx = ctx;
+    // Undefined when the broker runs without a store: persistent messages then live in memory.
+    this.#log = ctx.durable;
+  }
+
+  // #region publish
+  /**
+   * Accepts a message, or throws a WharfError to refuse it. Returns a promise when acceptance waits
+   * for the store: the sender's receipt goes out when it resolves, and if it rejects the message
+   * was not accepted, so it must never be delivered.
+   * @param {Message} message
+   * @returns {void | Promise<void>}
+   */
+  publish(message) {
+    if (this.#closed) throw new WharfError(ErrorCodes.CLOSED, `priority queue ${this.name} is closed`, { hint: 'send again: the name is routed anew' });
+    /** @type {HeldMessage} */
+    const held = {
+      message,
+      priority: priorityOf(message, this.#settings.defaultPriority),
+      deliveryCount: 0,
+      size: messageSize(message),
+      durable: this.#log !== undefined && (message.persistent || this.#settings.durable),
+    };
+    if (!this.#makeRoom(held)) return; // drop-lowest: the new message was the least important
+    this.#hold(held);
+    if (!held.durable || this.#log === undefined) {
+      this.#enqueued++;
+      // Behind a message still being stored it waits its turn, or it could overtake an older one.
+      if (this.#pending.length > 0) this.#pending.push({ held, state: 'stored', commit: undefined });
+      else {
+        this.#lanes.push(held);
+        this.#dispatch();
+      }
+      return;
+    }
+    // Durable: written to the store first. Every append of one event-loop turn shares one batch
+    // and so one promise; batches commit in order. One handler per batch moves its messages on.
+    const commit = this.#log.append(message);
+    this.#pending.push({ held, state: 'waiting', commit });
+    if (commit !== this.#lastCommit) {
+      this.#lastCommit = commit;
+      commit.then(() => this.#settled(commit, 'stored'), () => this.#settled(commit, 'refused'));
+    }
+    return commit;
+  }
+  // #endregion publish
+
+  // #region restore
+  /**
+   * A message the store kept across a restart. Core calls this at start, before any listener
+   * opens, oldest append first; `deliveryCount` says how often it was handed out unacknowledged,
+   * so a message delivered before the restart comes back marked redelivered.
+   * @param {StoredMessage} stored
+   */
+  restore(stored) {
+    if (this.#closed) return;
+    /** @type {HeldMessage} */
+    const held = {
+      message: stored.message,
+      priority: priorityOf(stored.message, this.#settings.defaultPriority),
+      deliveryCount: stored.deliveryCount,
+      size: messageSize(stored.message),
+      durable: true,
+    };
+    this.#hold(held);
+    this.#lanes.push(held);
+  }
+  // #endregion restore
+
+  /**
+   * @param {Consumer} consumer
+   * @returns {Subscription}
+   */
+  attach(consumer) {
+    if (this.#closed) throw new WharfError(ErrorCodes.CLOSED, `priority queue ${this.name} is closed`, { hint: 'subscribe again: the name is routed anew' });
+    const subscription = new PrioritySubscription(this, consumer);
+    this.#subscriptions.push(subscription);
+    this.#dispatch(); // the first subscriber gets what is held (as much as its prefetch allows)
+    return subscription;
+  }
+
+  /**
+   * Removes every held message (not those delivered and unacknowledged); returns how many.
+   * @returns {number}
+   */
+  purge() {
+    const removed = this.#lanes.clear();
+    for (const held of removed) {
+      this.#unhold(held);
+      this.#forget(held);
+    }
+    return removed.length;
+  }
+
+  /** @returns {DestinationStats} */
+  stats() {
+    let unacked = 0;
+    for (const s of this.#subscriptions) unacked += s.unackedCount;
+    return {
+      subscribers: this.#subscriptions.length,
+      depth: this.#lanes.length + this.#pending.length,
+      unacked,
+      enqueued: this.#enqueued,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+    };
+  }
+
+  /**
+   * Deleted, or the broker stops: cancel every consumer with `reason`. The store is core's business
+   * here: it forgets a deleted destination's messages, and keeps them when the broker stops.
+   * @param {WharfError} reason
+   */
+  close(reason) {
+    if (this.#closed) return;
+    this.#closed = true;
+    const subscriptions = this.#subscriptions;
+    this.#subscriptions = [];
+    this.#lanes.clear();
+    this.#pending.length = 0;
+    this.#ctx.flow?.held(-this.#heldBytes);
+    this.#heldBytes = 0;
+    for (const s of subscriptions) s.end();
+    for (const s of subscriptions) s.consumer.cancel(reason);
+  }
+
+  // ---------------------------------------------------------------- called by subscriptions
+
+  ready() {
+    this.#dispatch();
+  }
+
+  // #region owner
+  /**
+   * @param {PrioritySubscription} _subscription
+   * @param {readonly HeldMessage[]} messages
+   * @returns {void | Promise<void>}
+   */
+  acknowledged(_subscription, messages) {
+    // The ACK's receipt waits until the store has forgotten the durable ones.
+    /** @type {Promise<void>[]} */
+    const removals = [];
+    for (const held of messages) if (held.durable && this.#log !== undefined) removals.push(this.#log.remove(held.message.id));
+    this.#dispatch(); // the subscription's prefetch window has room again
+    if (removals.length === 0) return undefined;
+    return removals.length === 1 ? removals[0] : Promise.all(removals).then(() => undefined);
+  }
+
+  /**
+   * @param {PrioritySubscription} subscription
+   * @param {readonly HeldMessage[]} messages
+   */
+  requeue(subscription, messages) {
+    this.#returnToHead(messages);
+    // Offer the refused message to another subscriber first, if the refuser is next in turn.
+    if (this.#subscriptions.length > 1 && this.#subscriptions[this.#cursor] === subscription) this.#advanceCursor();
+    this.#dispatch();
+  }
+
+  /**
+   * @param {PrioritySubscription} subscription
+   * @param {readonly HeldMessage[]} returned
+   */
+  detached(subscription, returned) {
+    const index = this.#subscriptions.indexOf(subscription);
+    if (index >= 0) {
+      this.#subscriptions.splice(index, 1);
+      if (index < this.#cursor) this.#cursor--;
+      if (this.#cursor >= this.#subscriptions.length) this.#cursor = 0;
+    }
+    this.#returnToHead(returned);
+    this.#dispatch();
+  }
+  // #endregion owner
+
+  // ---------------------------------------------------------------- internals
+
+  // #region dispatch
+  /**
+   * Hands held messages to ready subscriptions, round-robin, until either runs out. A consumer may
+   * ack, nack, resume or detach from inside deliver(): those calls come back here while the loop
+   * runs and return at once (`#dispatching`); the loop re-reads the state after every delivery.
+   */
+  #dispatch() {
+    if (this.#dispatching || this.#closed) return;
+    this.#dispatching = true;
+    try {
+      while (this.#lanes.length > 0) {
+        const subscription = this.#nextReady();
+        if (subscription === undefined) break;
+        const held = /** @type {HeldMessage} */ (this.#lanes.shift());
+        this.#unhold(held);
+        this.#delivered++;
+        if (held.durable && this.#log !== undefined) {
+          // Client modes: a mark, so a restart brings it back as redelivered. Auto: done now.
+          if (subscription.tracked) this.#log.delivered(held.message.id);
+          else void this.#log.remove(held.message.id);
+        }
+        subscription.take(held);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  /**
+   * The next subscription, after the last one served, that can take a message now. This looks at
+   * each subscription at most once per message: simple, and fine for tens of subscribers;
+   * @wharf/queue-queue keeps a ring of the ready ones instead, to stay O(1) with thousands.
+   * @returns {PrioritySubscription | undefined}
+   */
+  #nextReady() {
+    const subscriptions = this.#subscriptions;
+    for (let i = 0; i < subscriptions.length; i++) {
+      const subscription = subscriptions[this.#cursor];
+      this.#advanceCursor();
+      if (subscription.ready) return subscription;
+    }
+    return undefined;
+  }
+  // #endregion dispatch
+
+  #advanceCursor() {
+    this.#cursor = this.#cursor + 1 < this.#subscriptions.length ? this.#cursor + 1 : 0;
+  }
+
+  /**
+   * Messages given back go to the head of their priority, in the order they were delivered.
+   * @param {readonly HeldMessage[]} messages
+   */
+  #returnToHead(messages) {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const held = messages[i];
+      this.#hold(held);
+      this.#lanes.unshift(held);
+    }
+  }
+
+  // #region settled
+  /**
+   * A store batch committed ('stored') or failed ('refused'): its messages go on, or are dropped.
+   * @param {Promise<void>} commit
+   * @param {'stored' | 'refused'} state
+   */
+  #settled(commit, state) {
+    if (this.#closed) return;
+    if (this.#lastCommit === commit) this.#lastCommit = undefined;
+    // Batches commit in order, so earlier batches' entries are settled already: the first entry
+    // still waiting for another batch ends this one.
+    for (const entry of this.#pending) {
+      if (entry.state !== 'waiting') continue;
+      if (entry.commit !== commit) break;
+      entry.state = state;
+      if (state === 'stored') this.#enqueued++;
+    }
+    // Move the head of the line into the lanes, up to the first message still waiting.
+    while (this.#pending.length > 0 && this.#pending[0].state !== 'waiting') {
+      const entry = /** @type {Pending} */ (this.#pending.shift());
+      if (entry.state === 'stored') this.#lanes.push(entry.held);
+      else this.#unhold(entry.held); // never accepted: the sender got the store's error
+    }
+    this.#dispatch();
+  }
+  // #endregion settled
+
+  // #region overflow
+  /**
+   * Applies maxLength before `held` joins. Returns false when the new message itself is dropped
+   * (drop-lowest, and it ranks below everything held); throws OVERFLOW under `reject`.
+   * @param {HeldMessage} held
+   * @returns {boolean}
+   */
+  #makeRoom(held) {
+    const { maxLength, overflow } = this.#settings;
+    const count = this.#lanes.length + this.#pending.length;
+    if (maxLength === undefined || count < maxLength) return true;
+    if (overflow === 'reject') {
+      throw new WharfError(ErrorCodes.OVERFLOW, `priority queue ${this.name} is full: it holds ${count} messages and its maxLength is ${maxLength}`, {
+        hint: `wait for consumers to catch up, raise maxLength, or set overflow: drop-lowest in the routing rule for ${this.name}`,
+        details: { destination: this.name, limit: 'maxLength', value: maxLength },
+      });
+    }
+    const lowest = this.#lanes.lowestPriority();
+    if (lowest === undefined || held.priority < lowest) {
+      this.#dropped++; // nothing held can make way (all still being stored, or all more important)
+      return false;
+    }
+    const victim = /** @type {HeldMessage} */ (this.#lanes.dropLowest());
+    this.#unhold(victim);
+    this.#forget(victim);
+    this.#dropped++;
+    return true;
+  }
+  // #endregion overflow
+
+  /**
+   * Removes a message that will never be delivered from the store.
+   * @param {HeldMessage} held
+   */
+  #forget(held) {
+    if (held.durable && this.#log !== undefined) void this.#log.remove(held.message.id);
+  }
+
+  // #region flow
+  /**
+   * The queue holds one more message: tell the broker's memory accounting (flow control).
+   * @param {HeldMessage} held
+   */
+  #hold(held) {
+    this.#heldBytes += held.size;
+    this.#ctx.flow?.held(held.size);
+  }
+
+  /** @param {HeldMessage} held */
+  #unhold(held) {
+    this.#heldBytes -= held.size;
+    this.#ctx.flow?.held(-held.size);
+  }
+  // #endregion flow
+}
