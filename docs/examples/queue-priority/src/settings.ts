@@ -76,8 +76,8 @@ export function priorityOf(message: Message, fallback: number): number {
   // The usual case, one digit, costs one character code.
   const digit = value.charCodeAt(0) - 48;
   if (value.length === 1 && digit >= 0 && digit <= 9) return digit;
-  const n = Number(value);
-  if (value.trim() !== '' && Number.isInteger(n) && n >= 0) return Math.min(n, MAX_PRIORITY);
+  // Rarely more: only digits, at most ten of them (no sign, no spaces, no 0x or 1e1).
+  if (/^\d{1,10}$/.test(value)) return Math.min(Number(value), MAX_PRIORITY);
   throw new WharfError(ErrorCodes.PROTOCOL, `priority queue ${message.destination} refuses priority ${JSON.stringify(value)}`, {
     hint: `send a priority header that is a whole number from 0 (lowest) to ${MAX_PRIORITY} (highest), or none for the default`,
     details: { destination: message.destination, header: 'priority', value },

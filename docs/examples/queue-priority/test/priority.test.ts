@@ -140,7 +140,7 @@ describe('priority queue type', () => {
 
   it('counts priorities above 9 as 9 and refuses one that is not a whole number, naming the header', async () => {
     await sendAll('/priority/j', [['nine', 9], ['big', 200]]);
-    for (const bad of ['-1', 'high', '4.5', '']) {
+    for (const bad of ['-1', 'high', '4.5', '', ' 5', '0x5', '1e1']) {
       const error = await expectWharfError(() => client.send('/priority/j', 'bad', { priority: bad }), ErrorCodes.PROTOCOL);
       expect(error.message).to.contain('priority');
       expect(error.hint).to.match(/0 \(lowest\) to 9/);
