@@ -85,7 +85,7 @@ export class PriorityQueue {
    * @returns {void | Promise<void>}
    */
   publish(message) {
-    if (this.#closed) throw new WharfError(ErrorCodes.CLOSED, `priority queue ${this.name} is closed`, { hint: 'send again: the name is routed anew' });
+    if (this.#closed) throw this.#closedError('send');
     /** @type {HeldMessage} */
     const held = {
       message,
@@ -118,6 +118,27 @@ export class PriorityQueue {
   }
   // #endregion publish
 
+  // #region prepare
+  /**
+   * Transactions (STOMP 1.2 §COMMIT: all or nothing): throws what publish() would throw were
+   * `messages` published in this order now, and changes nothing. Core calls it at COMMIT with what
+   * the transaction sends here, before it applies any operation, so a transaction that would
+   * overflow the queue is refused whole. (A store failure cannot be foreseen: the appends of one
+   * COMMIT share one store transaction.)
+   * @param {readonly Message[]} messages
+   */
+  prepare(messages) {
+    if (this.#closed) throw this.#closedError('send');
+    const { maxLength, overflow } = this.#settings;
+    let count = this.#lanes.length + this.#pending.length;
+    for (const message of messages) {
+      priorityOf(message, this.#settings.defaultPriority); // throws for a bad priority header
+      if (maxLength !== undefined && overflow === 'reject' && count >= maxLength) throw this.#overflowError(count, maxLength);
+      count++; // drop-lowest makes room instead: it refuses nothing
+    }
+  }
+  // #endregion prepare
+
   // #region restore
   /**
    * A message the store kept across a restart. Core calls this at start, before any listener
@@ -145,7 +166,7 @@ export class PriorityQueue {
    * @returns {Subscription}
    */
   attach(consumer) {
-    if (this.#closed) throw new WharfError(ErrorCodes.CLOSED, `priority queue ${this.name} is closed`, { hint: 'subscribe again: the name is routed anew' });
+    if (this.#closed) throw this.#closedError('subscribe');
     const subscription = new PrioritySubscription(this, consumer);
     this.#subscriptions.push(subscription);
     this.#dispatch(); // the first subscriber gets what is held (as much as its prefetch allows)
@@ -347,12 +368,7 @@ export class PriorityQueue {
     const { maxLength, overflow } = this.#settings;
     const count = this.#lanes.length + this.#pending.length;
     if (maxLength === undefined || count < maxLength) return true;
-    if (overflow === 'reject') {
-      throw new WharfError(ErrorCodes.OVERFLOW, `priority queue ${this.name} is full: it holds ${count} messages and its maxLength is ${maxLength}`, {
-        hint: `wait for consumers to catch up, raise maxLength, or set overflow: drop-lowest in the routing rule for ${this.name}`,
-        details: { destination: this.name, limit: 'maxLength', value: maxLength },
-      });
-    }
+    if (overflow === 'reject') throw this.#overflowError(count, maxLength);
     const lowest = this.#lanes.lowestPriority();
     if (lowest === undefined || held.priority < lowest) {
       this.#dropped++; // nothing held can make way (all still being stored, or all more important)
@@ -365,6 +381,22 @@ export class PriorityQueue {
     return true;
   }
   // #endregion overflow
+
+  /**
+   * @param {number} count
+   * @param {number} maxLength
+   */
+  #overflowError(count, maxLength) {
+    return new WharfError(ErrorCodes.OVERFLOW, `priority queue ${this.name} is full: it holds ${count} messages and its maxLength is ${maxLength}`, {
+      hint: `wait for consumers to catch up, raise maxLength, or set overflow: drop-lowest in the routing rule for ${this.name}`,
+      details: { destination: this.name, limit: 'maxLength', value: maxLength },
+    });
+  }
+
+  /** @param {'send' | 'subscribe'} what */
+  #closedError(what) {
+    return new WharfError(ErrorCodes.CLOSED, `priority queue ${this.name} is closed`, { hint: `${what} again: the name is routed anew` });
+  }
 
   /**
    * Removes a message that will never be delivered from the store.

@@ -10,6 +10,13 @@ import { ErrorCodes, WharfError } from '@wharf/core';
 /** @import { HeldMessage } from './lanes.js' */
 
 /**
+ * An ACK or NACK waiting in a transaction: the shape core hands to prepare() (core's `Settlement`).
+ * @typedef {object} Settlement
+ * @property {'ack' | 'nack'} kind
+ * @property {number} tag
+ */
+
+/**
  * What a subscription tells its queue (a typedef, so the two files do not import each other).
  * @typedef {object} SubscriptionOwner
  * @property {string} name
@@ -133,6 +140,33 @@ export class PrioritySubscription {
     return covered;
   }
   // #endregion ack-nack
+
+  // #region prepare-settlements
+  /**
+   * Transactions (STOMP 1.2 §COMMIT: all or nothing): throws what ack()/nack() would throw were
+   * `settlements` applied in this order now, and changes nothing. Core calls it at COMMIT, before
+   * it applies any operation of the transaction (and finds the position of the refused one itself).
+   * @param {readonly Settlement[]} settlements
+   */
+  prepare(settlements) {
+    if (!this.#active) return; // detached: ack() and nack() would do nothing either
+    /** @type {Set<number>} */
+    const settled = new Set();
+    for (const { tag } of settlements) {
+      if (!this.tracked) {
+        this.#checkHandedOut(tag);
+        continue;
+      }
+      if (!this.#unacked.has(tag) || settled.has(tag)) throw this.#unknownTag(tag);
+      // What an ACK or NACK of `tag` would settle: in client mode every earlier delivery too.
+      if (!this.#cumulative) settled.add(tag);
+      else for (const t of this.#unacked.keys()) {
+        if (t > tag) break;
+        settled.add(t);
+      }
+    }
+  }
+  // #endregion prepare-settlements
 
   resume() {
     if (!this.#active || !this.#paused) return;

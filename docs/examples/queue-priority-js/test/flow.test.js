@@ -6,41 +6,14 @@
  */
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
-import { ErrorCodes, WharfError, createLogger, messageSize } from '@wharf/core';
+import { ErrorCodes, WharfError, messageSize } from '@wharf/core';
 import { RecordingConsumer } from '@wharf/testkit';
-import { PriorityQueueType } from '../src/index.js';
-
-/** @import { Message, QueueContext, SessionInfo } from '@wharf/core' */
-
-/**
- * @param {{ bytes: number }} held
- * @returns {QueueContext}
- */
-function context(held) {
-  // Only what this type uses; the rest of QueueContext is the broker's business.
-  return /** @type {QueueContext} */ (/** @type {unknown} */ ({
-    name: '/priority/flow',
-    logger: createLogger('silent'),
-    flow: { held: (/** @type {number} */ delta) => { held.bytes += delta; }, blocked: () => undefined },
-  }));
-}
-
-let counter = 0;
-/**
- * @param {string} body
- * @param {number} priority
- * @returns {Message}
- */
-function makeMessage(body, priority) {
-  return { id: `m-${++counter}`, destination: '/priority/flow', headers: { priority: String(priority) }, body: Buffer.from(body), persistent: false, timestamp: Date.now() };
-}
-
-const session = /** @type {SessionInfo} */ (/** @type {unknown} */ ({ id: 's1', principal: { user: 'test', groups: [] }, connection: {}, closed: false }));
+import { directQueue, makeMessage, session } from './direct.js';
 
 describe('priority queue flow accounting', () => {
   it('reports held bytes while messages wait, and gives them back on delivery, NACK, purge and close', () => {
     const held = { bytes: 0 };
-    const queue = new PriorityQueueType().create('/priority/flow', {}, context(held));
+    const queue = directQueue({}, held);
     const messages = [makeMessage('aaaa', 1), makeMessage('bbbbbbbb', 7), makeMessage('cc', 4)];
     for (const m of messages) void queue.publish(m);
     const total = messages.reduce((n, m) => n + messageSize(m), 0);

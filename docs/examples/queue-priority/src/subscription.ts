@@ -6,6 +6,12 @@
 import { ErrorCodes, WharfError, type Consumer, type Subscription } from '@wharf/core';
 import type { HeldMessage } from './lanes.js';
 
+/** An ACK or NACK waiting in a transaction: the shape core hands to prepare() (core's `Settlement`). */
+export interface Settlement {
+  readonly kind: 'ack' | 'nack';
+  readonly tag: number;
+}
+
 /** What a subscription tells its queue (an interface, so the two files do not import each other). */
 export interface SubscriptionOwner {
   readonly name: string;
@@ -106,6 +112,31 @@ export class PrioritySubscription implements Subscription {
     return covered;
   }
   // #endregion ack-nack
+
+  // #region prepare-settlements
+  /**
+   * Transactions (STOMP 1.2 §COMMIT: all or nothing): throws what ack()/nack() would throw were
+   * `settlements` applied in this order now, and changes nothing. Core calls it at COMMIT, before
+   * it applies any operation of the transaction (and finds the position of the refused one itself).
+   */
+  prepare(settlements: readonly Settlement[]): void {
+    if (!this.active) return; // detached: ack() and nack() would do nothing either
+    const settled = new Set<number>();
+    for (const { tag } of settlements) {
+      if (!this.tracked) {
+        this.checkHandedOut(tag);
+        continue;
+      }
+      if (!this.unacked.has(tag) || settled.has(tag)) throw this.unknownTag(tag);
+      // What an ACK or NACK of `tag` would settle: in client mode every earlier delivery too.
+      if (!this.cumulative) settled.add(tag);
+      else for (const t of this.unacked.keys()) {
+        if (t > tag) break;
+        settled.add(t);
+      }
+    }
+  }
+  // #endregion prepare-settlements
 
   resume(): void {
     if (!this.active || !this.paused) return;

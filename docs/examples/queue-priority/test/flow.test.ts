@@ -5,30 +5,14 @@
  */
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
-import { ErrorCodes, WharfError, createLogger, messageSize, type Message, type QueueContext, type SessionInfo } from '@wharf/core';
+import { ErrorCodes, WharfError, messageSize } from '@wharf/core';
 import { RecordingConsumer } from '@wharf/testkit';
-import { PriorityQueueType } from '../src/index.js';
-
-function context(held: { bytes: number }): QueueContext {
-  // Only what this type uses; the rest of QueueContext is the broker's business.
-  return {
-    name: '/priority/flow',
-    logger: createLogger('silent'),
-    flow: { held: (delta: number) => { held.bytes += delta; }, blocked: () => undefined },
-  } as unknown as QueueContext;
-}
-
-let counter = 0;
-function makeMessage(body: string, priority: number): Message {
-  return { id: `m-${++counter}`, destination: '/priority/flow', headers: { priority: String(priority) }, body: Buffer.from(body), persistent: false, timestamp: Date.now() };
-}
-
-const session: SessionInfo = { id: 's1', principal: { user: 'test', groups: [] }, connection: {} as SessionInfo['connection'], closed: false } as unknown as SessionInfo;
+import { directQueue, makeMessage, session } from './direct.js';
 
 describe('priority queue flow accounting', () => {
   it('reports held bytes while messages wait, and gives them back on delivery, NACK, purge and close', () => {
     const held = { bytes: 0 };
-    const queue = new PriorityQueueType().create('/priority/flow', {}, context(held));
+    const queue = directQueue({}, held);
     const messages = [makeMessage('aaaa', 1), makeMessage('bbbbbbbb', 7), makeMessage('cc', 4)];
     for (const m of messages) void queue.publish(m);
     const total = messages.reduce((n, m) => n + messageSize(m), 0);
