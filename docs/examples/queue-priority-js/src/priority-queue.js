@@ -9,23 +9,17 @@
  * walks through it. @wharf/queue-queue (plugins/queue-queue) is the same design tuned for speed.
  */
 import { ErrorCodes, WharfError, messageSize } from '@wharf/core';
+import { CommitLine } from './commit-line.js';
 import { PriorityLanes } from './lanes.js';
 import { priorityOf } from './settings.js';
 import { PrioritySubscription } from './subscription.js';
 
 /**
  * @import { Consumer, Destination, DestinationStats, DurableLog, Message, QueueContext, StoredMessage, Subscription } from '@wharf/core'
+ * @import { Outcome } from './commit-line.js'
  * @import { HeldMessage } from './lanes.js'
  * @import { PrioritySettings } from './settings.js'
  * @import { SubscriptionOwner } from './subscription.js'
- */
-
-/**
- * A message accepted but not yet in a lane: its store write is in flight, or one ahead of it is.
- * @typedef {object} Pending
- * @property {HeldMessage} held
- * @property {'waiting' | 'stored' | 'refused'} state
- * @property {Promise<void> | undefined} commit The store's promise for the batch that holds it (undefined for a plain message).
  */
 
 /**
@@ -35,11 +29,8 @@ import { PrioritySubscription } from './subscription.js';
 export class PriorityQueue {
   type = 'priority';
   #lanes = new PriorityLanes();
-  /**
-   * Oldest first. Moved into the lanes, in order, as store commits land.
-   * @type {Pending[]}
-   */
-  #pending = [];
+  /** Accepted, not yet in the lanes: waiting for a store commit, or behind one that is. */
+  #line = new CommitLine((held, outcome) => this.#leftLine(held, outcome), () => this.#dispatch());
   /**
    * Attached subscriptions, in attach order; `#cursor` is the one to try first (round-robin).
    * @type {PrioritySubscription[]}
@@ -48,12 +39,7 @@ export class PriorityQueue {
   #cursor = 0;
   /** @type {DurableLog | undefined} */
   #log;
-  /**
-   * The commit promise of the last durable append, which already has this queue's handler.
-   * @type {Promise<void> | undefined}
-   */
-  #lastCommit = undefined;
-  /** Bytes of held and pending messages, as reported to flow control. */
+  /** Bytes of the messages in the lanes and the line, as reported to flow control. */
   #heldBytes = 0;
   #dispatching = false;
   #closed = false;
@@ -99,21 +85,16 @@ export class PriorityQueue {
     if (!held.durable || this.#log === undefined) {
       this.#enqueued++;
       // Behind a message still being stored it waits its turn, or it could overtake an older one.
-      if (this.#pending.length > 0) this.#pending.push({ held, state: 'stored', commit: undefined });
+      if (this.#line.length > 0) this.#line.follow(held);
       else {
         this.#lanes.push(held);
         this.#dispatch();
       }
       return;
     }
-    // Durable: written to the store first. Every append of one event-loop turn shares one batch
-    // and so one promise; batches commit in order. One handler per batch moves its messages on.
+    // Durable: written to the store first; it joins the lanes once its batch has committed.
     const commit = this.#log.append(message);
-    this.#pending.push({ held, state: 'waiting', commit });
-    if (commit !== this.#lastCommit) {
-      this.#lastCommit = commit;
-      commit.then(() => this.#settled(commit, 'stored'), () => this.#settled(commit, 'refused'));
-    }
+    this.#line.wait(held, commit);
     return commit;
   }
   // #endregion publish
@@ -130,7 +111,7 @@ export class PriorityQueue {
   prepare(messages) {
     if (this.#closed) throw this.#closedError('send');
     const { maxLength, overflow } = this.#settings;
-    let count = this.#lanes.length + this.#pending.length;
+    let count = this.#lanes.length + this.#line.length;
     for (const message of messages) {
       priorityOf(message, this.#settings.defaultPriority); // throws for a bad priority header
       if (maxLength !== undefined && overflow === 'reject' && count >= maxLength) throw this.#overflowError(count, maxLength);
@@ -192,7 +173,7 @@ export class PriorityQueue {
     for (const s of this.#subscriptions) unacked += s.unackedCount;
     return {
       subscribers: this.#subscriptions.length,
-      depth: this.#lanes.length + this.#pending.length,
+      depth: this.#lanes.length + this.#line.length,
       unacked,
       enqueued: this.#enqueued,
       delivered: this.#delivered,
@@ -211,7 +192,7 @@ export class PriorityQueue {
     const subscriptions = this.#subscriptions;
     this.#subscriptions = [];
     this.#lanes.clear();
-    this.#pending.length = 0;
+    this.#line.clear();
     this.#ctx.flow?.held(-this.#heldBytes);
     this.#heldBytes = 0;
     for (const s of subscriptions) s.end();
@@ -330,32 +311,21 @@ export class PriorityQueue {
     }
   }
 
-  // #region settled
+  // #region left-line
   /**
-   * A store batch committed ('stored') or failed ('refused'): its messages go on, or are dropped.
-   * @param {Promise<void>} commit
-   * @param {'stored' | 'refused'} state
+   * A message left the commit line: into its lane, or gone when the store refused it.
+   * @param {HeldMessage} held
+   * @param {Outcome} outcome
    */
-  #settled(commit, state) {
-    if (this.#closed) return;
-    if (this.#lastCommit === commit) this.#lastCommit = undefined;
-    // Batches commit in order, so earlier batches' entries are settled already: the first entry
-    // still waiting for another batch ends this one.
-    for (const entry of this.#pending) {
-      if (entry.state !== 'waiting') continue;
-      if (entry.commit !== commit) break;
-      entry.state = state;
-      if (state === 'stored') this.#enqueued++;
+  #leftLine(held, outcome) {
+    if (outcome === 'refused') {
+      this.#unhold(held); // never accepted: the sender got the store's error
+      return;
     }
-    // Move the head of the line into the lanes, up to the first message still waiting.
-    while (this.#pending.length > 0 && this.#pending[0].state !== 'waiting') {
-      const entry = /** @type {Pending} */ (this.#pending.shift());
-      if (entry.state === 'stored') this.#lanes.push(entry.held);
-      else this.#unhold(entry.held); // never accepted: the sender got the store's error
-    }
-    this.#dispatch();
+    if (outcome === 'stored') this.#enqueued++; // accepted once stored (a plain one was counted at once)
+    this.#lanes.push(held);
   }
-  // #endregion settled
+  // #endregion left-line
 
   // #region overflow
   /**
@@ -366,7 +336,7 @@ export class PriorityQueue {
    */
   #makeRoom(held) {
     const { maxLength, overflow } = this.#settings;
-    const count = this.#lanes.length + this.#pending.length;
+    const count = this.#lanes.length + this.#line.length;
     if (maxLength === undefined || count < maxLength) return true;
     if (overflow === 'reject') throw this.#overflowError(count, maxLength);
     const lowest = this.#lanes.lowestPriority();

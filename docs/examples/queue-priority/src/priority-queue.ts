@@ -12,30 +12,21 @@ import {
   type Consumer, type Destination, type DestinationStats, type DurableLog, type Message,
   type QueueContext, type StoredMessage, type Subscription,
 } from '@wharf/core';
+import { CommitLine, type Outcome } from './commit-line.js';
 import { PriorityLanes, type HeldMessage } from './lanes.js';
 import { priorityOf, type PrioritySettings } from './settings.js';
 import { PrioritySubscription, type SubscriptionOwner } from './subscription.js';
 
-/** A message accepted but not yet in a lane: its store write is in flight, or one ahead of it is. */
-interface Pending {
-  readonly held: HeldMessage;
-  state: 'waiting' | 'stored' | 'refused';
-  /** The store's promise for the batch that holds it (undefined for a plain message). */
-  readonly commit: Promise<void> | undefined;
-}
-
 export class PriorityQueue implements Destination, SubscriptionOwner {
   readonly type = 'priority';
   private readonly lanes = new PriorityLanes();
-  /** Oldest first. Moved into the lanes, in order, as store commits land. */
-  private readonly pending: Pending[] = [];
+  /** Accepted, not yet in the lanes: waiting for a store commit, or behind one that is. */
+  private readonly line = new CommitLine((held, outcome) => this.leftLine(held, outcome), () => this.dispatch());
   /** Attached subscriptions, in attach order; `cursor` is the one to try first (round-robin). */
   private subscriptions: PrioritySubscription[] = [];
   private cursor = 0;
   private readonly log: DurableLog | undefined;
-  /** The commit promise of the last durable append, which already has this queue's handler. */
-  private lastCommit: Promise<void> | undefined;
-  /** Bytes of held and pending messages, as reported to flow control. */
+  /** Bytes of the messages in the lanes and the line, as reported to flow control. */
   private heldBytes = 0;
   private dispatching = false;
   private closed = false;
@@ -68,21 +59,16 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
     if (!held.durable) {
       this.enqueued++;
       // Behind a message still being stored it waits its turn, or it could overtake an older one.
-      if (this.pending.length > 0) this.pending.push({ held, state: 'stored', commit: undefined });
+      if (this.line.length > 0) this.line.follow(held);
       else {
         this.lanes.push(held);
         this.dispatch();
       }
       return;
     }
-    // Durable: written to the store first. Every append of one event-loop turn shares one batch
-    // and so one promise; batches commit in order. One handler per batch moves its messages on.
+    // Durable: written to the store first; it joins the lanes once its batch has committed.
     const commit = this.log!.append(message);
-    this.pending.push({ held, state: 'waiting', commit });
-    if (commit !== this.lastCommit) {
-      this.lastCommit = commit;
-      commit.then(() => this.settled(commit, 'stored'), () => this.settled(commit, 'refused'));
-    }
+    this.line.wait(held, commit);
     return commit;
   }
   // #endregion publish
@@ -98,7 +84,7 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
   prepare(messages: readonly Message[]): void {
     if (this.closed) throw this.closedError('send');
     const { maxLength, overflow } = this.settings;
-    let count = this.lanes.length + this.pending.length;
+    let count = this.lanes.length + this.line.length;
     for (const message of messages) {
       priorityOf(message, this.settings.defaultPriority); // throws for a bad priority header
       if (maxLength !== undefined && overflow === 'reject' && count >= maxLength) throw this.overflowError(count, maxLength);
@@ -150,7 +136,7 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
     for (const s of this.subscriptions) unacked += s.unackedCount;
     return {
       subscribers: this.subscriptions.length,
-      depth: this.lanes.length + this.pending.length,
+      depth: this.lanes.length + this.line.length,
       unacked,
       enqueued: this.enqueued,
       delivered: this.delivered,
@@ -168,7 +154,7 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
     const subscriptions = this.subscriptions;
     this.subscriptions = [];
     this.lanes.clear();
-    this.pending.length = 0;
+    this.line.clear();
     this.ctx.flow?.held(-this.heldBytes);
     this.heldBytes = 0;
     for (const s of subscriptions) s.end();
@@ -269,28 +255,17 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
     }
   }
 
-  // #region settled
-  /** A store batch committed ('stored') or failed ('refused'): its messages go on, or are dropped. */
-  private settled(commit: Promise<void>, state: 'stored' | 'refused'): void {
-    if (this.closed) return;
-    if (this.lastCommit === commit) this.lastCommit = undefined;
-    // Batches commit in order, so earlier batches' entries are settled already: the first entry
-    // still waiting for another batch ends this one.
-    for (const entry of this.pending) {
-      if (entry.state !== 'waiting') continue;
-      if (entry.commit !== commit) break;
-      entry.state = state;
-      if (state === 'stored') this.enqueued++;
+  // #region left-line
+  /** A message left the commit line: into its lane, or gone when the store refused it. */
+  private leftLine(held: HeldMessage, outcome: Outcome): void {
+    if (outcome === 'refused') {
+      this.unhold(held); // never accepted: the sender got the store's error
+      return;
     }
-    // Move the head of the line into the lanes, up to the first message still waiting.
-    while (this.pending.length > 0 && this.pending[0]!.state !== 'waiting') {
-      const entry = this.pending.shift()!;
-      if (entry.state === 'stored') this.lanes.push(entry.held);
-      else this.unhold(entry.held); // never accepted: the sender got the store's error
-    }
-    this.dispatch();
+    if (outcome === 'stored') this.enqueued++; // accepted once stored (a plain one was counted at once)
+    this.lanes.push(held);
   }
-  // #endregion settled
+  // #endregion left-line
 
   // #region overflow
   /**
@@ -299,7 +274,7 @@ export class PriorityQueue implements Destination, SubscriptionOwner {
    */
   private makeRoom(held: HeldMessage): boolean {
     const { maxLength, overflow } = this.settings;
-    const count = this.lanes.length + this.pending.length;
+    const count = this.lanes.length + this.line.length;
     if (maxLength === undefined || count < maxLength) return true;
     if (overflow === 'reject') throw this.overflowError(count, maxLength);
     const lowest = this.lanes.lowestPriority();
