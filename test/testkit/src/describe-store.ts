@@ -22,12 +22,22 @@ import type { Message, Store, StoreOp, StoredMessage } from '@wharf/core';
 import { replayAll, storeMessage } from './store-helpers.js';
 import { checkStoreHistories } from './store-history.js';
 
+/** What the suite hands `create` besides the folder. */
+export interface StoreSetup {
+  /**
+   * Given by runConformance: loads the plugin under test as the broker does, with these plugin
+   * `options` (relative paths taken from `configDir`), and returns the store it registered.
+   */
+  readonly load?: (options?: Record<string, unknown>, configDir?: string) => Promise<Store>;
+}
+
 export interface StoreSuiteOptions {
   /**
    * A store kept in `dir` (a fresh temporary folder per test). Called again with the same folder
-   * after close() to reopen it: that is a restart, and what was written must be there.
+   * after close() to reopen it: that is a restart, and what was written must be there. A store
+   * that lives in the process (memory) returns the same instance for the same folder.
    */
-  create(dir: string): Store | Promise<Store>;
+  create(dir: string, setup: StoreSetup): Store | Promise<Store>;
   /**
    * A module (a path) exporting `createStore(dir)`, which does what `create` does, for the crash
    * test: a child process writes batches and is killed with SIGKILL in the middle, then the store
@@ -46,13 +56,13 @@ const append = (destination: string, message: Message): StoreOp => ({ op: 'appen
 const ids = (list: readonly StoredMessage[]): string[] => list.map((s) => s.message.id);
 
 /** Registers a mocha `describe` block that checks a store against the Store contract. */
-export function describeStore(name: string, options: StoreSuiteOptions): void {
+export function describeStore(name: string, options: StoreSuiteOptions, setup: StoreSetup = {}): void {
   describe(`store conformance: ${name}`, () => {
     let dir: string;
     let opened: Store[] = [];
 
     const open = async (): Promise<Store> => {
-      const store = await options.create(dir);
+      const store = await options.create(dir, setup);
       await store.setup();
       opened.push(store);
       return store;
@@ -98,6 +108,20 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
       expect(got.message.persistent).to.equal(false);
       expect(got.message.timestamp).to.equal(first.timestamp);
       expect(await replayAll(store, '/queue/b'), 'other destinations hold nothing').to.deep.equal([]);
+    });
+
+    it('keeps the bytes and headers it was given, even when the caller reuses them after the write', async () => {
+      // Protocol adapters hand over slices of their read buffers, which they reuse: a store that
+      // keeps a reference instead of a copy replays whatever the buffer holds later.
+      const store = await open();
+      const body = Buffer.from('original body');
+      const headers: Record<string, string> = { h: 'value' };
+      await store.write([append('/queue/a', storeMessage(1, { body, headers }))]);
+      body.fill('X');
+      headers['h'] = 'changed';
+      const [got] = await replayAll(store, '/queue/a');
+      expect(Buffer.from(got!.message.body).toString(), 'the body as written').to.equal('original body');
+      expect(got!.message.headers, 'the headers as written').to.deep.equal({ h: 'value' });
     });
 
     it('keeps messages, delivery counts and destination records across close and reopen', async () => {
@@ -256,7 +280,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
     it('replays what a model of the contract holds, after every batch and restart of random histories', async function () {
       this.timeout(120_000);
       const open = async (folder: string): Promise<Store> => {
-        const store = await options.create(folder);
+        const store = await options.create(folder, setup);
         await store.setup();
         return store;
       };
