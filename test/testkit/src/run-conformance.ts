@@ -209,7 +209,12 @@ function collector(results: CheckResult[], onResult: ((result: CheckResult) => v
   const { EVENT_TEST_PASS, EVENT_TEST_FAIL } = Mocha.Runner.constants;
   return class ConformanceCollector {
     constructor(runner: Mocha.Runner) {
+      // One result per check: a check failed by an uncaught error may end once more (mocha then
+      // reports "done() called multiple times"); the first outcome is the one that counts.
+      const reported = new WeakSet<Mocha.Runnable>();
       const add = (runnable: Mocha.Runnable, error: Error | undefined): void => {
+        if (reported.has(runnable)) return;
+        reported.add(runnable);
         const path = runnable.titlePath();
         const result: CheckResult = {
           suite: path[0] ?? '',
