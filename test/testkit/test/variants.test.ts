@@ -84,7 +84,8 @@ describe('conformance suites against the in-repo plugins, loaded from their fold
   };
   for (const [name, folder] of Object.entries(folders)) {
     it(`passes ${name}`, async () => {
-      const grep = name.startsWith('@wharf/store-') ? { grep: QUICK_STORE_CHECKS } : {};
+      // sqlite's kill -9 check runs here too, through the profile's childModule; the random histories are left to its own test.
+      const grep = name === '@wharf/store-memory' ? { grep: QUICK_STORE_CHECKS } : name === '@wharf/store-sqlite' ? { grep: /^(?!.*random histories)/ } : {};
       expectPassed(await runConformance({ plugins: [folder] }, await profileOf(folder), grep));
     });
   }
