@@ -24,6 +24,9 @@ const QUEUE_TYPES: Readonly<Record<string, readonly string[]>> = {
   'restore-reorders': ['keeps persistent messages across a restart, in order'],
   'no-flow-accounting': ['reports the bytes it holds through QueueContext.flow.held', 'pauses a producer once the destination holds more than its high-water mark'],
   'ignores-high-water-mark': ['pauses a producer once the destination holds more than its high-water mark'],
+  'held-bytes-leak': ['gives them back when purged', 'gives the held bytes back as consumers take the messages'],
+  'acks-not-forgotten': ['keeps persistent messages across a restart, in order, without the acknowledged ones'],
+  'restore-forgets-deliveries': ['keeps persistent messages across a restart, in order, without the acknowledged ones, redelivered where delivered'],
 };
 const TOPICS: Readonly<Record<string, readonly string[]>> = {
   'topic-history': ['does not deliver to a subscriber messages sent before it attached'],
