@@ -91,6 +91,9 @@ export interface QueueTypeSuiteOptions {
 
 /** Registers a mocha `describe` block that checks a queue type against the Destination contract. */
 export function describeQueueType(name: string, options: QueueTypeSuiteOptions): void {
+  if (options.durable && !options.holdsMessages) {
+    throw new Error(`describeQueueType(${name}): durable: true needs holdsMessages: true (the durability checks send before anyone subscribed, and restart the broker in between)`);
+  }
   describe(`queue type conformance: ${name}`, () => {
     describeDeliveryChecks(options);
     describeSharingChecks(options);
