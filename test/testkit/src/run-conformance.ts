@@ -64,6 +64,7 @@ export function runConformance(
   options: RunOptions = {},
 ): Promise<ConformanceRun> {
   const run = running.then(() => runNow(target, checkProfile(profile, 'the profile given'), options));
+  // The next run waits for this one, whether it succeeds or not.
   running = run.catch(() => undefined);
   return run;
 }
@@ -90,13 +91,18 @@ async function runNow(target: { readonly plugins: readonly PluginEntry[]; readon
     ...(options.grep ? { grep: options.grep } : {}),
   });
   registerSuites(mocha, () => {
-    for (const f of found) register(f, profile, loads, found, unchecked, configDir);
+    for (const f of found) {
+      try {
+        register(f, profile, loads, found, unchecked, configDir);
+      } catch (err) {
+        unchecked.push(`${f.section}.${f.name} (plugin ${f.plugin.definition.name}): ${(err as Error).message}`);
+      }
+    }
   });
   try {
     await runIsolated(mocha);
   } finally {
     await loads.stopAll();
-    mocha.dispose();
   }
   const passed = results.filter((r) => r.passed).length;
   return { results, passed, failed: results.length - passed, unchecked };
@@ -199,6 +205,8 @@ async function runIsolated(mocha: Mocha): Promise<void> {
       process.on('unhandledRejection', forward);
     });
   } finally {
+    // The inner runner's own listeners go with it, before the outer run's come back.
+    mocha.dispose();
     if (forward) process.removeListener('unhandledRejection', forward);
     for (const { event, listeners } of saved) for (const l of listeners) on(event, l as never);
   }
