@@ -25,7 +25,7 @@
  *   });
  */
 import { describe } from 'mocha';
-import type { PluginEntry, Store } from '@wharf/core';
+import type { AdminApi, PluginEntry, Store } from '@wharf/core';
 import { describeAckChecks } from './queue-checks/acks.js';
 import { describeDeliveryChecks } from './queue-checks/delivery.js';
 import { describeDurabilityChecks } from './queue-checks/durability.js';
@@ -87,6 +87,17 @@ export interface QueueTypeSuiteOptions {
   readonly routing?: object;
   /** More broker config (pubsub children, limits, ...), merged over the defaults. */
   readonly config?: Record<string, unknown>;
+  /**
+   * Called with the broker's admin API for each fresh destination name before a check uses it:
+   * e.g. to make the pubsub that feeds it (`admin.createDestination(feed, 'pubsub');
+   * admin.addChild(feed, destination)`; a durable broker's store brings those back after a restart).
+   */
+  readonly prepare?: (admin: AdminApi, destination: string) => void;
+  /**
+   * Where the suite sends what is meant for `destination`; default `destination` itself. For a
+   * type checked as it is fed through another destination (a pubsub's child), that destination.
+   */
+  readonly sendTo?: (destination: string) => string;
 }
 
 /** Registers a mocha `describe` block that checks a queue type against the Destination contract. */

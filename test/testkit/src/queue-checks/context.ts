@@ -21,8 +21,10 @@ export interface QueueSuiteContext {
   readonly broker: Broker;
   /** The store of a durable group, whose writes can be made to fail. */
   readonly store: FaultInjectingStore;
-  /** A destination name no earlier check used. */
+  /** A destination name no earlier check used (prepared, when the suite's options say how). */
   fresh(): string;
+  /** Where a message meant for `destination` is sent (the suite's `sendTo`). */
+  target(destination: string): string;
   /** A connected client of the current broker (closed after the check). */
   client(): Promise<TestClient>;
   /** Sends each body in turn (persistent if asked), awaiting each send, then lets deliveries happen. */
@@ -65,14 +67,20 @@ export function useBroker(options: QueueTypeSuiteOptions, setup: BrokerSetup = {
       if (store === undefined) throw new Error('this group of checks runs without a store');
       return store;
     },
-    fresh: () => options.destination(nameCounter++),
+    fresh: () => {
+      const name = options.destination(nameCounter++);
+      options.prepare?.(context.broker.mqm, name);
+      return name;
+    },
+    target: (destination) => options.sendTo?.(destination) ?? destination,
     client: async () => {
       const c = await connectClient(context.broker);
       clients.push(c);
       return c;
     },
     sendAll: async (c, destination, bodies, persistent = false) => {
-      for (const body of bodies) await c.session.send(destination, message(body, {}, persistent));
+      const target = context.target(destination);
+      for (const body of bodies) await c.session.send(target, message(body, {}, persistent));
       await settleLong(persistent ? 8 : 1);
     },
     restart: async () => {

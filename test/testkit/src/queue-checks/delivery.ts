@@ -22,7 +22,7 @@ export function describeDeliveryChecks(options: QueueTypeSuiteOptions): void {
       expect(consumer.bodies).to.deep.equal(bodies);
       const ids = consumer.deliveries.map((d) => d.message.id);
       expect(new Set(ids).size, 'message ids are unique').to.equal(ids.length);
-      for (const d of consumer.deliveries) expect(d.message.destination).to.equal(destination);
+      for (const d of consumer.deliveries) expect(d.message.destination, 'the destination the sender named').to.equal(t.target(destination));
     });
 
     it('gives deliveries increasing tags and a delivery count of at least 1', async () => {

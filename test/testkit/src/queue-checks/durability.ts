@@ -30,20 +30,20 @@ export function describeDurabilityChecks(options: QueueTypeSuiteOptions): void {
       const destination = t.fresh();
       const c = await t.client();
       const { consumer } = c.subscribe(destination);
-      expect(await sendPersistent(c, destination, 'stored-1'), 'a write that succeeds is accepted').to.equal(true);
+      expect(await sendPersistent(c, t.target(destination), 'stored-1'), 'a write that succeeds is accepted').to.equal(true);
       t.store.failWrites(true);
-      expect(await sendPersistent(c, destination, 'lost'), 'the send fails when the store refuses it').to.equal(false);
+      expect(await sendPersistent(c, t.target(destination), 'lost'), 'the send fails when the store refuses it').to.equal(false);
       await settleLong();
       t.store.failWrites(false);
-      expect(await sendPersistent(c, destination, 'stored-2')).to.equal(true);
+      expect(await sendPersistent(c, t.target(destination), 'stored-2')).to.equal(true);
       await settleLong();
       expect(consumer.bodies, 'the refused message is never delivered').to.deep.equal(['stored-1', 'stored-2']);
 
       const held = t.fresh();
       t.store.failWrites(true);
-      expect(await sendPersistent(c, held, 'lost-while-held')).to.equal(false);
+      expect(await sendPersistent(c, t.target(held), 'lost-while-held')).to.equal(false);
       t.store.failWrites(false);
-      expect(await sendPersistent(c, held, 'kept')).to.equal(true);
+      expect(await sendPersistent(c, t.target(held), 'kept')).to.equal(true);
       const late = c.subscribe(held).consumer;
       await settleLong();
       expect(late.bodies, 'a refused message is not kept for a later subscriber').to.deep.equal(['kept']);

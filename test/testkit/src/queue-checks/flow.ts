@@ -57,7 +57,7 @@ export function describeFlowChecks(options: QueueTypeSuiteOptions): void {
         const producer = await t.client();
         const limit = Math.ceil((highWaterMark.bytes * 3) / BODY.length) + 3;
         let sent = 0;
-        while (!producer.paused && sent < limit) await producer.session.send(destination, message(`${sent++}:${BODY}`));
+        while (!producer.paused && sent < limit) await producer.session.send(t.target(destination), message(`${sent++}:${BODY}`));
         expect(producer.paused, `the producer is paused after ${sent} messages of ${BODY.length} bytes (high-water mark ${highWaterMark.bytes} bytes)`).to.equal(true);
         expect(sent * BODY.length, 'not before the mark was reached').to.be.at.least(highWaterMark.bytes * 0.5);
         const consumer = (await t.client()).subscribe(destination).consumer;
