@@ -57,13 +57,13 @@ const PROTOCOL_SUITE_QUEUE_TYPES: Readonly<Record<string, string>> = {
 
 let running: Promise<unknown> = Promise.resolve();
 
-/** Runs every suite that applies to the target's plugins. Rejects only when a plugin cannot be loaded. */
+/** Runs every suite that applies to the target's plugins. Rejects when a plugin cannot be loaded or the profile is malformed. */
 export function runConformance(
   target: { readonly plugins: readonly PluginEntry[]; readonly configDir?: string },
   profile: ConformanceProfile = {},
   options: RunOptions = {},
 ): Promise<ConformanceRun> {
-  const run = running.then(() => runNow(target, checkProfile(profile, 'the profile given'), options));
+  const run = running.then(() => runNow(target, checkProfile(profile, '(given to runConformance)'), options));
   // The next run waits for this one, whether it succeeds or not.
   running = run.catch(() => undefined);
   return run;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { ErrorCodes, WharfError, definePlugin, type PluginDefinition } from '@wharf/core';
-import { loadConformanceProfile, runConformance, type CheckResult } from '../src/index.js';
+import { loadConformanceProfile, runConformance, type CheckResult, type ProtocolTestDriver } from '../src/index.js';
 import { packageDir } from './support.js';
 import { realQueue, WrappedDestination } from './broken/support/queue-variant.js';
 
@@ -83,6 +83,20 @@ describe('runConformance()', function () {
     expect(check?.passed, 'the inner check fails').to.equal(false);
     expect(check?.error).to.contain('thrown by a broken plugin');
     expect(run.results.filter((r) => r.title === check?.title), 'one result per check').to.have.length(1);
+  });
+
+  it('runs a protocol adapter\'s suite with the driver the profile gives, and the first-party queue types', async () => {
+    // The STOMP plugin's own test driver (compiled beside its tests; not part of its package).
+    const driverModule = new URL('../../../../plugins/protocol-stomp/dist/test/conformance/stomp-driver.js', import.meta.url).href;
+    const { stompDriver } = await import(driverModule) as { stompDriver: ProtocolTestDriver };
+    const stomp = packageDir('@wharf/protocol-stomp');
+    const without = await runConformance({ plugins: [stomp] });
+    expect(without.unchecked).to.have.length(1);
+    expect(without.unchecked[0]).to.match(/^protocols\.stomp .*does not give driver/);
+    const run = await runConformance({ plugins: [stomp] }, { protocols: { stomp: { driver: stompDriver } } }, { grep: /credentials|pubsub/ });
+    expect(run.unchecked).to.deep.equal([]);
+    expect(run.results.filter((r) => !r.passed)).to.deep.equal([]);
+    expect(run.passed).to.be.at.least(3);
   });
 
   it('runs one run after another when called concurrently', async () => {
