@@ -219,6 +219,9 @@ export function describeAuthenticator(name: string, options: AuthenticatorSuiteO
         attempt(made, { login: 'nobody', passcode: 'bob-secret-2' }),
       ]);
       expect(decisions.map(accepted)).to.deep.equal([true, false, true, false]);
+      // Each accepted principal is its own user's (a principal cached or shared across attempts is not).
+      const principals = [decisions[0], decisions[2]].map((d) => (d as { principal: { name: string; groups: readonly string[] } }).principal);
+      expect(principals.map((p) => [p.name, [...p.groups].sort()])).to.deep.equal([['alice', ['admins', 'staff']], ['bob', ['staff']]]);
     });
   });
 }

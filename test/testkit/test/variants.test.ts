@@ -44,6 +44,7 @@ const AUTHENTICATORS: Readonly<Record<string, readonly string[]>> = {
   'accepts-any-passcode': ['rejects a wrong password', "rejects one user's password given for another user"],
   'anonymous-fallback': ['does not fall back to anonymous for a wrong password'],
   'passcode-in-principal': ['never puts the passcode into the principal'],
+  'shared-principal': ['decides concurrent attempts independently'],
 };
 const AUTHORIZERS: Readonly<Record<string, readonly string[]>> = {
   'prefix-match': ['gives exactly the granted rights, to the named user, on the named destination only'],
