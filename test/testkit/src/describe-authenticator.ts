@@ -24,6 +24,12 @@ export interface AuthenticatorUnderTest {
 export interface AuthenticatorSetup {
   /** When set, clients without credentials must be let in as anonymous with these groups. */
   readonly anonymousGroups?: readonly string[];
+  /**
+   * Given by runConformance: loads the plugin under test as the broker does, with these plugin
+   * `options` (relative paths taken from `configDir`), runs its start hooks and returns the
+   * authenticator under test. What it loaded is stopped after the suite.
+   */
+  readonly load?: (options?: Record<string, unknown>, configDir?: string) => Promise<Authenticator>;
 }
 
 export interface AuthenticatorSuiteOptions {
@@ -75,7 +81,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Registers a mocha `describe` block that checks an authenticator against the chain's contract. */
-export function describeAuthenticator(name: string, options: AuthenticatorSuiteOptions): void {
+export function describeAuthenticator(name: string, options: AuthenticatorSuiteOptions, runner: Pick<AuthenticatorSetup, 'load'> = {}): void {
   const rejectsUnknown = options.rejectsUnknownUsers ?? true;
 
   describe(`authenticator conformance: ${name}`, function () {
@@ -83,7 +89,7 @@ export function describeAuthenticator(name: string, options: AuthenticatorSuiteO
     const opened: AuthenticatorUnderTest[] = [];
     let shared: AuthenticatorUnderTest | undefined;
     const create = async (setup: AuthenticatorSetup = {}): Promise<AuthenticatorUnderTest> => {
-      const made = await options.create(setup);
+      const made = await options.create({ ...runner, ...setup });
       opened.push(made);
       return made;
     };
@@ -134,6 +140,14 @@ export function describeAuthenticator(name: string, options: AuthenticatorSuiteO
       const made = await withUsers();
       expect(accepted(await attempt(made, { login: 'alice' }))).to.equal(false);
       expect(accepted(await attempt(made, { login: 'alice', passcode: '' }))).to.equal(false);
+    });
+
+    it('rejects a passcode that is only the start of the right one, or the right one with more after it', async () => {
+      // A comparison of the first n bytes (a timing-safe compare on buffers cut to one length) lets these in.
+      const made = await withUsers();
+      for (const passcode of ['alice-secret-', 'a', 'alice-secret-1x', 'alice-secret-1 ', 'ALICE-SECRET-1']) {
+        expect(accepted(await attempt(made, { login: 'alice', passcode })), JSON.stringify(passcode)).to.equal(false);
+      }
     });
 
     it("rejects one user's password given for another user", async () => {
@@ -205,6 +219,9 @@ export function describeAuthenticator(name: string, options: AuthenticatorSuiteO
         attempt(made, { login: 'nobody', passcode: 'bob-secret-2' }),
       ]);
       expect(decisions.map(accepted)).to.deep.equal([true, false, true, false]);
+      // Each accepted principal is its own user's (a principal cached or shared across attempts is not).
+      const principals = [decisions[0], decisions[2]].map((d) => (d as { principal: { name: string; groups: readonly string[] } }).principal);
+      expect(principals.map((p) => [p.name, [...p.groups].sort()])).to.deep.equal([['alice', ['admins', 'staff']], ['bob', ['staff']]]);
     });
   });
 }

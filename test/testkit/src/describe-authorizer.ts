@@ -32,8 +32,19 @@ export interface AuthorizerUnderTest {
   close?(): void | Promise<void>;
 }
 
+/** What the suite hands `create` besides the grants. */
+export interface AuthorizerSetup {
+  /**
+   * Given by runConformance: loads the plugin under test as the broker does, with these plugin
+   * `options` (relative paths taken from `configDir`), runs its start hooks and returns the
+   * authorizer under test. What it loaded is stopped after the suite.
+   */
+  readonly load?: (options?: Record<string, unknown>, configDir?: string) => Promise<Authorizer>;
+}
+
 export interface AuthorizerSuiteOptions {
-  create(grants: readonly Grant[]): Promise<AuthorizerUnderTest>;
+  /** An authorizer giving exactly `grants` (translated into its own rules). */
+  create(grants: readonly Grant[], setup: AuthorizerSetup): Promise<AuthorizerUnderTest>;
   /** Default true: the authorizer can deny, and a deny wins over any allow. */
   readonly supportsDeny?: boolean;
 }
@@ -43,12 +54,12 @@ const ANONYMOUS: Principal = { name: 'anonymous', groups: [], anonymous: true };
 const sorted = (rights: ReadonlySet<Right>): Right[] => [...rights].sort();
 
 /** Registers a mocha `describe` block that checks an authorizer against the contract. */
-export function describeAuthorizer(name: string, options: AuthorizerSuiteOptions): void {
+export function describeAuthorizer(name: string, options: AuthorizerSuiteOptions, setup: AuthorizerSetup = {}): void {
   describe(`authorizer conformance: ${name}`, function () {
     this.timeout(20000);
     const opened: AuthorizerUnderTest[] = [];
     const create = async (grants: readonly Grant[]): Promise<AuthorizerUnderTest> => {
-      const made = await options.create(grants);
+      const made = await options.create(grants, setup);
       opened.push(made);
       return made;
     };
@@ -78,6 +89,13 @@ export function describeAuthorizer(name: string, options: AuthorizerSuiteOptions
       expect(rightsOf(made, user('alice'), '/queue/other')).to.deep.equal([]);
       expect(rightsOf(made, user('bob'), '/queue/orders'), 'another user').to.deep.equal([]);
       expect(rightsOf(made, ANONYMOUS, '/queue/orders')).to.deep.equal([]);
+    });
+
+    it('treats a destination name as exactly that name: dots match only dots, and a name ending with it is another', async () => {
+      const made = await create([{ destination: '/queue/a.b', users: ['alice'], allow: ['read'] }]);
+      expect(rightsOf(made, user('alice'), '/queue/a.b')).to.deep.equal(['read']);
+      expect(rightsOf(made, user('alice'), '/queue/aXb'), 'a dot is not any character').to.deep.equal([]);
+      expect(rightsOf(made, user('alice'), '/queue/x/queue/a.b'), 'a name that ends with it').to.deep.equal([]);
     });
 
     it("gives a group's rights to its members only; a user named like the group is not a member", async () => {

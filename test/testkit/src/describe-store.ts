@@ -11,23 +11,32 @@
  *     childModule: fileURLToPath(new URL('./child-store.js', import.meta.url)),
  *   });
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'mocha';
 import { expect } from 'chai';
 import type { Message, Store, StoreOp, StoredMessage } from '@wharf/core';
 import { replayAll, storeMessage } from './store-helpers.js';
 import { checkStoreHistories } from './store-history.js';
+import { checkCrashRecovery } from './store-crash.js';
+
+/** What the suite hands `create` besides the folder. */
+export interface StoreSetup {
+  /**
+   * Given by runConformance: loads the plugin under test as the broker does, with these plugin
+   * `options` (relative paths taken from `configDir`), and returns the store it registered.
+   */
+  readonly load?: (options?: Record<string, unknown>, configDir?: string) => Promise<Store>;
+}
 
 export interface StoreSuiteOptions {
   /**
    * A store kept in `dir` (a fresh temporary folder per test). Called again with the same folder
-   * after close() to reopen it: that is a restart, and what was written must be there.
+   * after close() to reopen it: that is a restart, and what was written must be there. A store
+   * that lives in the process (memory) returns the same instance for the same folder.
    */
-  create(dir: string): Store | Promise<Store>;
+  create(dir: string, setup: StoreSetup): Store | Promise<Store>;
   /**
    * A module (a path) exporting `createStore(dir)`, which does what `create` does, for the crash
    * test: a child process writes batches and is killed with SIGKILL in the middle, then the store
@@ -46,13 +55,13 @@ const append = (destination: string, message: Message): StoreOp => ({ op: 'appen
 const ids = (list: readonly StoredMessage[]): string[] => list.map((s) => s.message.id);
 
 /** Registers a mocha `describe` block that checks a store against the Store contract. */
-export function describeStore(name: string, options: StoreSuiteOptions): void {
+export function describeStore(name: string, options: StoreSuiteOptions, setup: StoreSetup = {}): void {
   describe(`store conformance: ${name}`, () => {
     let dir: string;
     let opened: Store[] = [];
 
     const open = async (): Promise<Store> => {
-      const store = await options.create(dir);
+      const store = await options.create(dir, setup);
       await store.setup();
       opened.push(store);
       return store;
@@ -98,6 +107,20 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
       expect(got.message.persistent).to.equal(false);
       expect(got.message.timestamp).to.equal(first.timestamp);
       expect(await replayAll(store, '/queue/b'), 'other destinations hold nothing').to.deep.equal([]);
+    });
+
+    it('keeps the bytes and headers it was given, even when the caller reuses them after the write', async () => {
+      // Protocol adapters hand over slices of their read buffers, which they reuse: a store that
+      // keeps a reference instead of a copy replays whatever the buffer holds later.
+      const store = await open();
+      const body = Buffer.from('original body');
+      const headers: Record<string, string> = { h: 'value' };
+      await store.write([append('/queue/a', storeMessage(1, { body, headers }))]);
+      body.fill('X');
+      headers['h'] = 'changed';
+      const [got] = await replayAll(store, '/queue/a');
+      expect(Buffer.from(got!.message.body).toString(), 'the body as written').to.equal('original body');
+      expect(got!.message.headers, 'the headers as written').to.deep.equal({ h: 'value' });
     });
 
     it('keeps messages, delivery counts and destination records across close and reopen', async () => {
@@ -256,7 +279,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
     it('replays what a model of the contract holds, after every batch and restart of random histories', async function () {
       this.timeout(120_000);
       const open = async (folder: string): Promise<Store> => {
-        const store = await options.create(folder);
+        const store = await options.create(folder, setup);
         await store.setup();
         return store;
       };
@@ -281,36 +304,15 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
       const childModule = options.childModule;
       it('keeps every committed batch and no part of the one being written when the process is killed (kill -9)', async function () {
         this.timeout(60_000);
-        const rounds = options.crashRounds ?? 3;
-        let committedSoFar = -1;
-        for (let round = 0; round < rounds; round++) {
-          const reported = await runAndKill(childModule, dir, round);
+        await checkCrashRecovery(childModule, dir, options.crashRounds ?? 3, async () => {
           const store = await open();
-          const a = await replayAll(store, '/queue/a');
-          const b = await replayAll(store, '/queue/b');
-          await store.close();
           opened = opened.filter((s) => s !== store);
-          // Every batch is all there or not at all, in both destinations, and the batches that are
-          // there are the first ones, in order.
-          const batchesA = batchesOf(a);
-          const batchesB = batchesOf(b);
-          expect(batchesA, `round ${round}: both destinations hold the same batches`).to.deep.equal(batchesB);
-          for (const [batch, count] of batchesA) expect(count, `round ${round}: batch ${batch} is whole`).to.equal(CRASH_BATCH / 2);
-          const present = [...batchesA.keys()];
-          expect(present, `round ${round}: batches in order, none missing`).to.deep.equal(present.map((_, i) => i));
-          const last = present.length - 1;
-          expect(last, `round ${round}: every batch reported committed is there`).to.be.at.least(reported);
-          expect(last, `round ${round}: nothing committed earlier was lost`).to.be.at.least(committedSoFar);
-          committedSoFar = last;
-        }
-        expect(committedSoFar, 'the child committed something').to.be.at.least(0);
+          return store;
+        });
       });
     }
   });
 }
-
-/** Messages per batch in the crash test, half to each of two destinations. */
-const CRASH_BATCH = 400;
 
 /** A message whose body cannot be read: a store reading it throws in the middle of the batch. */
 function poisoned(message: Message): Message {
@@ -319,76 +321,5 @@ function poisoned(message: Message): Message {
     get(): Uint8Array {
       throw new Error('cannot read this message (a fault injected by the store conformance suite)');
     },
-  });
-}
-
-/** Batch number -> number of messages, from ids `b<batch>-<i>`, in replay order. */
-function batchesOf(list: readonly StoredMessage[]): Map<number, number> {
-  const batches = new Map<number, number>();
-  for (const s of list) {
-    const batch = Number(/^b(\d+)-/.exec(s.message.id)?.[1] ?? Number.NaN);
-    batches.set(batch, (batches.get(batch) ?? 0) + 1);
-  }
-  return batches;
-}
-
-/**
- * Starts a child that opens the store in `dir` and writes batches numbered on from what is there,
- * printing each one committed; kills it with SIGKILL at a random moment after a few commits.
- * Returns the highest batch number it reported committed (-1 if none).
- */
-function runAndKill(childModule: string, dir: string, round: number): Promise<number> {
-  const script = `
-    const { createStore } = await import(${JSON.stringify(pathToFileURL(childModule).href)});
-    const store = await createStore(${JSON.stringify(dir)});
-    await store.setup();
-    let next = 0;
-    for await (const s of store.replay('/queue/a')) next = Math.max(next, Number(/^b(\\d+)-/.exec(s.message.id)[1]) + 1);
-    const body = Buffer.alloc(512, 'c');
-    process.stdout.write('ready\\n');
-    for (let batch = next; ; batch++) {
-      const ops = [];
-      for (let i = 0; i < ${CRASH_BATCH}; i++) {
-        const message = { id: 'b' + batch + '-' + i, destination: '/pubsub/crash', headers: { i: String(i) }, body, persistent: true, timestamp: Date.now() };
-        ops.push({ op: 'append', destination: i % 2 === 0 ? '/queue/a' : '/queue/b', message });
-      }
-      await store.write(ops);
-      process.stdout.write('committed ' + batch + '\\n');
-    }
-  `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let reported = -1;
-    let commits = 0;
-    let stderr = '';
-    let killTimer: NodeJS.Timeout | undefined;
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const match = /^committed (\d+)$/.exec(line);
-        if (match === null) continue;
-        reported = Number(match[1]);
-        if (++commits === 2 && killTimer === undefined) {
-          // A random moment within the next writes (different in each round).
-          const delay = 5 + Math.floor(Math.random() * 60) + round * 7;
-          killTimer = setTimeout(() => child.kill('SIGKILL'), delay);
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== 'SIGKILL') reject(new Error(`the writer exited on its own (code ${code}): ${stderr}`));
-      else resolve(reported);
-    });
   });
 }

@@ -54,8 +54,17 @@ export class TestClient {
   readonly consumers: RecordingConsumer[] = [];
   private opened: ClientSession | undefined;
 
-  /** The control the session is opened with: it records the broker's close. */
-  readonly control: SessionControl = { close: (reason) => { this.closedWith = reason; } };
+  /** Flow control paused reading from this client (SessionControl.pauseReading) and did not resume it yet. */
+  paused = false;
+  /** How many times flow control paused this client. */
+  pauses = 0;
+
+  /** The control the session is opened with: it records the broker's close and flow control's pauses. */
+  readonly control: SessionControl = {
+    close: (reason) => { this.closedWith = reason; },
+    pauseReading: () => { this.paused = true; this.pauses++; },
+    resumeReading: () => { this.paused = false; },
+  };
 
   get session(): ClientSession {
     if (this.opened === undefined) throw new Error('the client is not connected');

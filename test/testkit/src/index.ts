@@ -8,3 +8,6 @@ export * from './store-helpers.js';
 export * from './describe-authenticator.js';
 export * from './describe-authorizer.js';
 export * from './describe-protocol-adapter.js';
+export * from './run-conformance.js';
+export { checkProfile } from './conformance-profile.js';
+export { FaultInjectingStore, InMemoryTestStore, storePluginFor } from './fault-store.js';

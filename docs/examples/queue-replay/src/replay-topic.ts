@@ -6,6 +6,7 @@ import {
   ErrorCodes, WharfError,
   type Consumer, type Delivery, type Destination, type DestinationStats, type JsonSchema,
   type Message, type QueueContext, type QueueType, type Subscription,
+  messageSize,
 } from '@wharf/core';
 
 export interface ReplaySettings {
@@ -40,9 +41,9 @@ class ReplaySubscription implements Subscription {
 
   constructor(readonly destination: string, readonly consumer: Consumer, private readonly topic: ReplayTopic) {}
 
-  /** Delivers now, or queues while the consumer is full. */
+  /** Delivers now, or queues while the consumer is full or its prefetch window is. */
   offer(message: Message): void {
-    if (this.paused || this.pending.length > 0) {
+    if (!this.canTake() || this.pending.length > 0) {
       if (this.pending.length >= this.topic.settings.maxPending) {
         this.topic.cancel(this, new WharfError(ErrorCodes.LIMIT, `subscriber too slow for ${this.destination}: ${this.pending.length} messages waiting`, {
           hint: 'consume faster, or raise maxPending in the routing rule options',
@@ -53,6 +54,17 @@ class ReplaySubscription implements Subscription {
       return;
     }
     this.send(message);
+  }
+
+  /** Not paused, and in a client mode with a prefetch, fewer unacknowledged deliveries than that. */
+  private canTake(): boolean {
+    const { ackMode, prefetch } = this.consumer;
+    return !this.paused && (ackMode === 'auto' || prefetch === 0 || this.unacked.size < prefetch);
+  }
+
+  /** Sends what waits, as far as the consumer can take it. */
+  private flush(): void {
+    while (this.canTake() && this.pending.length > 0) this.send(this.pending.shift()!);
   }
 
   private send(message: Message): void {
@@ -72,6 +84,7 @@ class ReplaySubscription implements Subscription {
       if (!this.unacked.has(tag)) throw unknownTag(tag, this.destination);
       for (const t of this.unacked) if (t <= tag) this.unacked.delete(t);
     } else if (!this.unacked.delete(tag)) throw unknownTag(tag, this.destination);
+    this.flush();
   }
 
   nack(tag: number): void {
@@ -80,7 +93,7 @@ class ReplaySubscription implements Subscription {
 
   resume(): void {
     this.paused = false;
-    while (!this.paused && this.pending.length > 0) this.send(this.pending.shift()!);
+    this.flush();
   }
 
   /** Drops what waits for this consumer; returns the dropped messages. */
@@ -110,7 +123,8 @@ class ReplayTopic implements Destination {
     this.enqueued++;
     if (this.settings.history > 0) {
       this.history.push(message);
-      if (this.history.length > this.settings.history) this.history.shift();
+      this.held(message, 1);
+      if (this.history.length > this.settings.history) this.held(this.history.shift()!, -1);
     }
     for (const subscription of this.subscriptions) subscription.offer(message);
   }
@@ -131,8 +145,14 @@ class ReplayTopic implements Destination {
     subscription.consumer.cancel(reason);
   }
 
+  /** The history's bytes count in the broker's memory accounting (QueueContext.flow). */
+  private held(message: Message, sign: 1 | -1): void {
+    this.ctx.flow?.held(sign * messageSize(message));
+  }
+
   /** Forgets the history and what waits for slow consumers; counts each message once. */
   purge(): number {
+    for (const m of this.history) this.held(m, -1);
     const purged = new Set<string>(this.history.splice(0).map((m) => m.id));
     for (const subscription of this.subscriptions) for (const m of subscription.purge()) purged.add(m.id);
     return purged.size;
@@ -145,6 +165,7 @@ class ReplayTopic implements Destination {
   }
 
   close(reason: WharfError): void {
+    for (const m of this.history.splice(0)) this.held(m, -1);
     for (const subscription of [...this.subscriptions]) this.cancel(subscription, reason);
     this.ctx.logger.debug({ reason: reason.message }, 'replay topic closed');
   }

@@ -3,14 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { Broker, createLogger } from '@wharf/core';
 import { loadConfig } from '@wharf/config';
 import { connectClient, describeQueueType, settle, startTestBroker } from '@wharf/testkit';
+import profile from '../src/conformance.js';
 import replayPlugin from '../src/index.js';
 
-// The same conformance suite every queue type passes.
+// The same conformance suite every queue type passes, with this package's profile (src/conformance.ts).
 describeQueueType('replay (docs example)', {
+  ...profile.queueTypes.replay,
   plugins: [replayPlugin],
   type: 'replay',
   destination: (i) => `/replay/conformance-${i}`,
-  holdsMessages: true,
 });
 
 describe('replay queue type', () => {
