@@ -19,4 +19,10 @@ export const Tokens = {
   Store: Symbol.for('wharf.Store') as InjectionToken<Store>,
   Logger: Symbol.for('wharf.Logger') as InjectionToken<Logger>,
   Config: Symbol.for('wharf.Config') as InjectionToken<BrokerConfig>,
+  /**
+   * This broker process's node id, the node part of every message id (1 to 4 characters of
+   * [0-9a-z]). A plugin that must set it (a cluster plugin numbering its nodes) registers a value in
+   * register(): `ctx.provide(Tokens.NodeId, 'n1')`. Otherwise BrokerOptions.nodeId, else random.
+   */
+  NodeId: Symbol.for('wharf.NodeId') as InjectionToken<string>,
 } as const;
