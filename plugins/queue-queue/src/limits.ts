@@ -32,16 +32,22 @@ export function refusal(name: string, settings: QueueSettings, count: number, by
 
 /**
  * Throws the refusal of the first of `messages` the queue would refuse were they published in
- * order now (each one counted for those after it), with `details.index` naming it.
+ * order now, with `details.index` naming it. Each message is counted for those after it, unless
+ * `handedOver` says a consumer would take it at once (it then never joins the queue).
  */
-export function prepareAgainstLimits(name: string, settings: QueueSettings, count: number, bytes: number, messages: readonly Message[]): void {
+export function prepareAgainstLimits(
+  name: string, settings: QueueSettings, count: number, bytes: number, messages: readonly Message[], handedOver: (message: Message) => boolean,
+): void {
   if (settings.maxLength === undefined && settings.maxBytes === undefined) return;
   for (let index = 0; index < messages.length; index++) {
-    const size = messageSize(messages[index]!);
-    const refused = refusal(name, settings, count + index, bytes, size);
+    const message = messages[index]!;
+    const size = messageSize(message);
+    if (size <= (settings.maxBytes ?? Infinity) && count === 0 && handedOver(message)) continue;
+    const refused = refusal(name, settings, count, bytes, size);
     if (refused !== undefined) {
       throw new WharfError(refused.code, refused.message, { ...(refused.hint ? { hint: refused.hint } : {}), details: { ...refused.details, index } });
     }
+    count++;
     bytes += size;
   }
 }

@@ -138,7 +138,15 @@ export class MessageQueue implements Destination, QueueHost {
     if (this.closed) {
       throw new WharfError(ErrorCodes.CLOSED, `queue ${this.name} is closed`, { hint: 'send again: the name is routed anew', details: { index: 0 } });
     }
-    prepareAgainstLimits(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, messages);
+    if (this.settings.maxLength === undefined && this.settings.maxBytes === undefined) return;
+    // Messages a ready consumer would take at once never fill the queue (only when nothing waits
+    // ahead of them, and not durable ones, which wait for their store write first).
+    let takers = 0;
+    if (this.held.length === 0 && this.pending.length === 0) {
+      for (const s of this.subscriptions) takers += s.room;
+    }
+    prepareAgainstLimits(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, messages,
+      (message) => takers > 0 && !(this.log !== undefined && (message.persistent || this.settings.durable)) && takers-- > 0);
   }
 
   /** A batch of the store committed (READY) or failed (FAILED): its messages go on, or are dropped. */

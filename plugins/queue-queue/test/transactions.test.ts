@@ -56,6 +56,16 @@ describe('queue: transactions', () => {
       expect(stats('/queue/capped/a').depth, 'prepare changes nothing').to.equal(1);
     });
 
+    it('counts no message a ready consumer would take at once', async () => {
+      client.subscribe('/queue/capped/taken');
+      const q = broker.mqm.lookup('/queue/capped/taken') as MessageQueue;
+      expect(refusedIndex(() => q.prepare(messages('/queue/capped/taken', 'a', 'b', 'c', 'd')))).to.equal(-1);
+      const windowed = queue('/queue/capped/windowed');
+      client.subscribe('/queue/capped/windowed', { ackMode: 'client', prefetch: 1 });
+      // One goes to the consumer, two fit in the queue, the fourth does not.
+      expect(refusedIndex(() => windowed.prepare(messages('/queue/capped/windowed', 'a', 'b', 'c', 'd')))).to.equal(3);
+    });
+
     it('refuses by bytes, and a message over maxBytes even with drop-head', () => {
       const small = queue('/queue/small/a');
       expect(refusedIndex(() => small.prepare(messages('/queue/small/a', '12345', '1234', '12')))).to.equal(2);
