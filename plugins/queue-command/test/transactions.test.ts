@@ -1,9 +1,9 @@
 /** Commands in a transaction: their arguments are checked before any command of it runs. */
 import { expect } from 'chai';
-import { ErrorCodes, type Broker } from '@wharf/core';
+import { createLogger, ErrorCodes, WharfError, type Broker, type QueueContext } from '@wharf/core';
 import { connectClient, expectWharfError, startTestBroker } from '@wharf/testkit';
 import queuePlugin from '@wharf/queue-queue';
-import commandPlugin from '../src/index.js';
+import commandPlugin, { commandQueueType } from '../src/index.js';
 
 describe('command: transactions', () => {
   let broker: Broker;
@@ -43,5 +43,17 @@ describe('command: transactions', () => {
     await client.session.commit('tx');
     expect(broker.mqm.lookup('/queue/tx-made')).to.equal(undefined);
     expect(broker.mqm.lookup('/queue/tx-kept')).to.not.equal(undefined);
+  });
+});
+
+describe('command: capabilities', () => {
+  it('refuses to make a command destination in a context without the capabilities, saying which', () => {
+    const ctx = {
+      name: '/command/list', logger: createLogger('silent'), forward: () => undefined, prepareForward: () => undefined,
+      release: () => undefined, countDropped: () => undefined, createMessage: () => { throw new Error('unused'); },
+    } as QueueContext;
+    expect(() => commandQueueType.create('/command/list', {}, ctx)).to.throw(WharfError, /admin, lookup, events/)
+      .with.property('code', ErrorCodes.PLUGIN_FAILED);
+    expect(commandQueueType.capabilities).to.have.members(['admin', 'lookup', 'events']);
   });
 });
