@@ -82,11 +82,8 @@ function validate(
   const settles = new Map<Subscription, number[]>();
   for (let i = 0; i < limit; i++) {
     const op = ops[i]!;
-    const key = op.kind === 'send' ? op.destination : op.subscription;
-    const group = op.kind === 'send' ? sends : settles;
-    const indices = (group as Map<unknown, number[]>).get(key);
-    if (indices === undefined) (group as Map<unknown, number[]>).set(key, [i]);
-    else indices.push(i);
+    if (op.kind === 'send') append(sends, op.destination, i);
+    else append(settles, op.subscription, i);
   }
   for (const [name, indices] of sends) {
     const batch = indices.map((i) => messages[i]!);
@@ -105,6 +102,12 @@ function validate(
   }
   if (failure !== undefined) throw commitError(transaction, ops, failure, false);
   return messages;
+}
+
+function append<K>(groups: Map<K, number[]>, key: K, index: number): void {
+  const indices = groups.get(key);
+  if (indices === undefined) groups.set(key, [index]);
+  else indices.push(index);
 }
 
 /**
