@@ -6,7 +6,9 @@
  * SEND (re-checked: rules may have changed since it arrived), that each ACK/NACK's subscription
  * still exists and its rights, then each destination's `prepare` with all of the transaction's
  * messages for it (overflow, closed, limits, a pubsub's children) and each subscription's
- * `prepare` with all of its settlements (the tags it can still settle). If one fails, nothing is
+ * `prepare` with all of its settlements (the tags it can still settle). A destination reached both
+ * directly and through a pubsub is asked about all of its messages together (DestinationTable
+ * .preparing). If one fails, nothing is
  * applied and the error names it: `operation 3 of transaction tx1 (SEND to /queue/x): ...`.
  * Then the operations are applied in the order they arrived.
  *
@@ -14,7 +16,8 @@
  * the commit is applied (operations before it stay applied; the error says so); a durable write
  * the store refuses fails the commit's promise (the appends of one commit share one group-commit
  * transaction, so they are kept or refused together); a NACK that returns messages to a queue the
- * same transaction also sends to is not counted against that queue's limits. Validation creates
+ * same transaction also sends to is not counted against that queue's limits, nor a second copy a
+ * child gets through two paths of pubsubs (a diamond). Validation creates
  * the missing destinations the SENDs would create, as a refused SEND does.
  */
 import type { Logger } from 'pino';
@@ -50,7 +53,7 @@ interface Failure {
 export function commitTransaction(
   session: CommittingSession, transaction: string, ops: readonly TransactionOp[], services: CommitServices,
 ): void | Promise<void> {
-  const messages = validate(session, transaction, ops, services);
+  const messages = services.table.preparing(() => validate(session, transaction, ops, services));
   return apply(session, transaction, ops, messages, services);
 }
 
@@ -112,27 +115,34 @@ function append<K>(groups: Map<K, number[]>, key: K, index: number): void {
 
 /**
  * Runs a prepare over the whole batch; on a refusal, finds which operation it was: the error's
- * `details.index`, else the shortest prefix of the batch that is refused (only on this failure
- * path, for types that do not say).
+ * `details.index`, else the shortest prefix of the batch that is refused (a binary search, only
+ * on this failure path, for types that do not say).
  */
 function refusal(indices: readonly number[], prepare: (count: number) => void): Failure | undefined {
+  let refused: unknown;
   try {
     prepare(indices.length);
     return undefined;
   } catch (err) {
-    const index = (err as { details?: { index?: unknown } } | undefined)?.details?.index;
-    if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < indices.length) {
-      return { index: indices[index]!, err };
-    }
-    for (let count = 1; count < indices.length; count++) {
-      try {
-        prepare(count);
-      } catch (early) {
-        return { index: indices[count - 1]!, err: early };
-      }
-    }
-    return { index: indices[indices.length - 1]!, err };
+    refused = err;
   }
+  const index = (refused as { details?: { index?: unknown } } | undefined)?.details?.index;
+  if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < indices.length) {
+    return { index: indices[index]!, err: refused };
+  }
+  let low = 1;
+  let high = indices.length; // prepare(high) is refused
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    try {
+      prepare(middle);
+      low = middle + 1;
+    } catch (err) {
+      high = middle;
+      refused = err;
+    }
+  }
+  return { index: indices[high - 1]!, err: refused };
 }
 
 function apply(

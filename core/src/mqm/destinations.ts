@@ -49,6 +49,8 @@ export class DestinationTable {
   private readonly durability: Durability | undefined;
   private readonly emit: (event: BrokerEvent) => void;
   private readonly maxNameLength: number;
+  /** During a commit's validation: the messages each destination was asked to accept so far. */
+  private accepted: Map<string, { list: Message[]; seen: Set<Message> }> | undefined;
   /** Recreating destinations from the store (or the config's pubsubs): nothing is written back. */
   private unrecordedDepth = 0;
   /** Messages sent to transient destinations nobody listened to, and what types count with countDropped. */
@@ -163,6 +165,11 @@ export class DestinationTable {
   /**
    * Throws what publishTo(name, m) would throw for each of `messages` in turn (Destination.prepare),
    * changing nothing but creating a missing non-transient destination, as publishTo would.
+   *
+   * Within a commit's validation (preparing()), what each destination was already asked to accept
+   * counts: a queue reached directly and through a pubsub is asked about all of its messages at
+   * once. Messages are told apart by identity (a pubsub forwards the same Message to each child),
+   * and a refusal's `details.index` is mapped back to a position in `messages`.
    */
   preparePublish(name: string, messages: readonly Message[], origin?: SessionInfo): void {
     let entry = this.entries.get(name);
@@ -170,7 +177,37 @@ export class DestinationTable {
       if (this.queueTypeFor(name).transient) return; // they would be dropped: nothing refuses them
       entry = this.materialize(name);
     }
-    entry.destination.prepare?.(messages, origin);
+    const destination = entry.destination;
+    if (destination.prepare === undefined) return;
+    const accepted = this.accepted;
+    if (accepted === undefined) {
+      destination.prepare(messages, origin);
+      return;
+    }
+    let so = accepted.get(name);
+    if (so === undefined) accepted.set(name, so = { list: [], seen: new Set() });
+    const seen = so.seen;
+    const fresh = messages.filter((m) => !seen.has(m));
+    if (fresh.length === 0) return;
+    const all = so.list.concat(fresh);
+    try {
+      destination.prepare(all, origin);
+    } catch (err) {
+      throw reindexed(err, so.list.length, fresh, messages);
+    }
+    so.list = all;
+    for (const m of fresh) seen.add(m);
+  }
+
+  /** Runs a commit's validation: preparePublish counts what each destination was already asked (see there). */
+  preparing<T>(validate: () => T): T {
+    const outer = this.accepted;
+    this.accepted = new Map();
+    try {
+      return validate();
+    } finally {
+      this.accepted = outer;
+    }
   }
 
   /** Removes a destination: closed, forgotten by the store, destination.deleted emitted. */
@@ -248,4 +285,20 @@ export class DestinationTable {
     }
     await Promise.all(closing);
   }
+}
+
+/**
+ * A refusal of `prior + fresh` whose `details.index` points into `fresh` is given the index of that
+ * message in `messages` (what the caller asked about); any other index is dropped (the caller then
+ * finds the refused message itself).
+ */
+function reindexed(err: unknown, prior: number, fresh: readonly Message[], messages: readonly Message[]): unknown {
+  if (!(err instanceof WharfError)) return err;
+  const { index, ...details } = err.details;
+  const message = typeof index === 'number' && index >= prior ? fresh[index - prior] : undefined;
+  const at = message === undefined ? -1 : messages.indexOf(message);
+  if (at === index) return err;
+  return new WharfError(err.code, err.message, {
+    cause: err.cause, ...(err.hint === undefined ? {} : { hint: err.hint }), details: at < 0 ? details : { ...details, index: at },
+  });
 }

@@ -32,6 +32,18 @@ describe('pubsub: transactions', () => {
     expect(broker.mqm.destinationStats('/pubsub/orders').enqueued).to.equal(0);
   });
 
+  it('counts what a child gets directly and through the pubsub together', async () => {
+    const client = await connectClient(broker);
+    client.session.begin('tx');
+    await client.send('/queue/capped-shipping', 'direct', {}, 'tx');
+    await client.send('/pubsub/orders', 'copied', {}, 'tx');
+    await client.send('/queue/capped-shipping', 'direct again', {}, 'tx');
+    const err = await expectWharfError(() => client.session.commit('tx'), ErrorCodes.OVERFLOW);
+    expect(err.message).to.match(/^operation \d of transaction tx \(SEND to \S+\): .*\/queue\/capped-shipping is full/);
+    expect(broker.mqm.destinationStats('/queue/capped-shipping').enqueued).to.equal(0);
+    expect(broker.mqm.destinationStats('/queue/billing').enqueued).to.equal(0);
+  });
+
   it('copies a transaction that fits into every child, a missing topic child being no refusal', async () => {
     const client = await connectClient(broker);
     client.session.begin('tx');
