@@ -14,8 +14,8 @@
  *
  * What validation cannot promise: a queue type without `prepare` may still refuse a message while
  * the commit is applied (operations before it stay applied; the error says so); a durable write
- * the store refuses fails the commit's promise (the appends of one commit share one group-commit
- * transaction, so they are kept or refused together); a NACK that returns messages to a queue the
+ * the store refuses fails the commit's promise (with group commit, the default, the appends of
+ * one commit share one store transaction, so they are kept or refused together); a NACK that returns messages to a queue the
  * same transaction also sends to is not counted against that queue's limits, nor a second copy a
  * child gets through two paths of pubsubs (a diamond). Validation creates
  * the missing destinations the SENDs would create, as a refused SEND does.

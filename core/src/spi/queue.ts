@@ -112,7 +112,7 @@ export interface Destination {
    * itself when it is missing). A type without it is taken to accept them (core still checks
    * rights and routing); its publish may then refuse one during the commit, after earlier
    * operations took effect. Refusals that depend on the store (a failed durable write) cannot be
-   * foreseen; the appends of one commit share one store transaction (group commit).
+   * foreseen; with group commit (the default) the appends of one commit share one store transaction.
    */
   prepare?(messages: readonly Message[], origin?: SessionInfo): void;
   /** Attaches a consumer. Throws WharfError NOT_SUBSCRIBABLE when the type refuses subscribers. */
