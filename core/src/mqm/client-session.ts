@@ -11,7 +11,7 @@ import type { AdminApi, BrokerEvent, DestinationInfo } from '../spi/admin.js';
 import type { MessageInput } from '../spi/message.js';
 import type { ClientSession, SessionControl } from '../spi/protocol.js';
 import type { Consumer, DestinationStats, Subscription } from '../spi/queue.js';
-import type { ConnectionInfo, Principal } from '../spi/security.js';
+import type { ConnectionInfo, Principal, Right } from '../spi/security.js';
 import { commitTransaction, type CommittingSession } from './commit.js';
 import type { DestinationTable } from './destinations.js';
 import type { IdMinter } from './id-minter.js';
@@ -227,7 +227,7 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
 
   // ---------------------------------------------------------------- internals
 
-  private require(name: string, right: Parameters<SecurityGate['require']>[2]): void {
+  private require(name: string, right: Right): void {
     this.services.security.require(this.principal, name, right, this.rights);
   }
 
