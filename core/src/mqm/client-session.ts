@@ -42,7 +42,16 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
   readonly subscriptions = new Set<Subscription>();
   readonly transactions: Transactions;
   readonly rights: RightsCache;
-  private isClosed = false;
+  /**
+   * True once close() began (SessionInfo.closed: queues skip this session's consumers from then
+   * on). Set by close() only; a plain field, because queues read it for every dispatch.
+   */
+  closed = false;
+  // The services of the hot path (send), one field read each.
+  private readonly table: DestinationTable;
+  private readonly pausing: ProducerPausing;
+  private readonly minter: IdMinter;
+  private readonly security: SecurityGate;
 
   constructor(
     private readonly services: SessionServices,
@@ -51,21 +60,20 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
     readonly control: SessionControl,
   ) {
     this.id = connection.id;
+    this.table = services.table;
+    this.pausing = services.pausing;
+    this.minter = services.minter;
+    this.security = services.security;
     this.rights = services.security.newCache();
     this.transactions = new Transactions(services.limits);
-  }
-
-  /** True once close() began (SessionInfo.closed: queues skip this session's consumers from then on). */
-  get closed(): boolean {
-    return this.isClosed;
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   /** Ends the session: open transactions are aborted, subscriptions detached (unacked go back). */
   close(reason?: string): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.closed) return;
+    this.closed = true;
     const { services } = this;
     services.pausing.forget(this);
     this.transactions.abortAll();
@@ -123,11 +131,11 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
       this.transactions.add(transaction, { kind: 'send', destination: name, message: input });
       return;
     }
-    const { table, pausing, minter } = this.services;
-    const message = minter.createMessage(name, input.headers, input.body, input.persistent === true);
+    const message = this.minter.createMessage(name, input.headers, input.body, input.persistent === true);
+    const pausing = this.pausing;
     if (pausing.engaged) return pausing.publishThrottled(this, name, message);
-    const accepted = table.publishTo(name, message, this);
-    pausing.afterPublish(this, name);
+    const accepted = this.table.publishTo(name, message, this);
+    if (pausing.blocking) pausing.afterPublish(this, name);
     return accepted;
   }
 
@@ -210,7 +218,7 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
 
   /** `write` (or the type's publish right), plus `create` for a name a send would create. */
   checkSend(name: string): void {
-    const { table } = this.services;
+    const table = this.table;
     const entry = table.get(name);
     if (entry === undefined) table.checkName(name);
     const queueType = entry?.queueType ?? table.queueTypeFor(name);
@@ -222,13 +230,13 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
   checkSettle(subscription: Subscription): void {
     this.ownSubscription(subscription);
     const name = subscription.destination;
-    this.require(name, this.services.table.get(name)?.queueType.rights?.attach ?? 'read');
+    this.require(name, this.table.get(name)?.queueType.rights?.attach ?? 'read');
   }
 
   // ---------------------------------------------------------------- internals
 
   private require(name: string, right: Right): void {
-    this.services.security.require(this.principal, name, right, this.rights);
+    this.security.require(this.principal, name, right, this.rights);
   }
 
   private detach(subscription: Subscription): void {
@@ -245,6 +253,6 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
   }
 
   private assertOpen(): void {
-    if (this.isClosed) throw new WharfError(ErrorCodes.CLOSED, 'the session is closed');
+    if (this.closed) throw new WharfError(ErrorCodes.CLOSED, 'the session is closed');
   }
 }

@@ -159,7 +159,7 @@ function apply(
         if (pausing.engaged) done = pausing.publishThrottled(session, op.destination, message);
         else {
           done = table.publishTo(op.destination, message, session);
-          pausing.afterPublish(session, op.destination);
+          if (pausing.blocking) pausing.afterPublish(session, op.destination);
         }
       } else if (session.subscriptions.has(op.subscription)) {
         // Ended while the commit ran (a consumer reacting from inside a delivery): its messages went back already.

@@ -28,6 +28,10 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
   private alarm = false;
   /** Destinations that said they are blocked. */
   private blockedCount = 0;
+  /** Sends must go through publishThrottled: the alarm is raised or a destination is blocked (read per send). */
+  engaged = false;
+  /** Some destination is blocked: a send may have to pause its session after publishing (read per send). */
+  blocking = false;
   /** Paused sessions and why. */
   private readonly reasons = new Map<PausableSession, Set<PauseReason>>();
   /** Sessions paused by the memory alarm. */
@@ -40,11 +44,6 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     private readonly logger: Logger,
   ) {
     table.blockedListener = this;
-  }
-
-  /** Whether sends must go through publishThrottled (checked per send: two field reads). */
-  get engaged(): boolean {
-    return this.alarm || this.blockedCount > 0;
   }
 
   /** Sessions paused now. */
@@ -69,9 +68,8 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     }
   }
 
-  /** After an unthrottled publish: this very message may have taken its destination over its mark. */
+  /** After an unthrottled publish while `blocking`: this very message may have taken its destination over its mark. */
   afterPublish(session: PausableSession, name: string): void {
-    if (this.blockedCount === 0) return;
     const entry = this.table.get(name);
     if (entry?.blocked) this.pause(session, entry);
   }
@@ -79,6 +77,7 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
   /** The memory alarm changed (FlowController). Raised: senders are paused as they send. */
   alarmChanged(raised: boolean): void {
     this.alarm = raised;
+    this.changed();
     if (raised) return;
     const paused = [...this.alarmed];
     this.alarmed.clear();
@@ -91,6 +90,7 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     if (entry === undefined || entry.blocked === blocked) return;
     entry.blocked = blocked;
     this.blockedCount += blocked ? 1 : -1;
+    this.changed();
     this.logger.debug({ destination: name, blocked }, blocked ? 'destination over its high-watermark: its producers are paused' : 'destination below its low-watermark: its producers resume');
     if (!blocked) this.releaseWaiting(entry);
   }
@@ -105,8 +105,14 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     if (entry.blocked) {
       entry.blocked = false;
       this.blockedCount--;
+      this.changed();
     }
     this.releaseWaiting(entry);
+  }
+
+  private changed(): void {
+    this.blocking = this.blockedCount > 0;
+    this.engaged = this.alarm || this.blocking;
   }
 
   /** A closing session leaves every waiting list. */
