@@ -61,7 +61,23 @@ export interface WharfErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The brand every WharfError carries, under a registry symbol (`Symbol.for`): a plugin that brings
+ * its own copy of @wharf/core makes errors the broker's copy recognises, and the other way round.
+ */
+const WHARF_ERROR_BRAND: unique symbol = Symbol.for('wharf.error') as never;
+
 export class WharfError extends Error {
+  /**
+   * `err instanceof WharfError` is true for a WharfError made by any copy of @wharf/core in the
+   * process (it checks the brand, not the prototype chain). Subclasses (ConfigError) keep the
+   * ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== WharfError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [WHARF_ERROR_BRAND]?: unknown })[WHARF_ERROR_BRAND] === true;
+  }
+
   override readonly name = 'WharfError';
   readonly code: ErrorCode;
   readonly hint: string | undefined;
@@ -80,6 +96,9 @@ export class WharfError extends Error {
   }
 }
 
+Object.defineProperty(WharfError.prototype, WHARF_ERROR_BRAND, { value: true });
+
+/** True for a WharfError from any copy of @wharf/core (with `code`: of that code). */
 export function isWharfError(err: unknown, code?: ErrorCode): err is WharfError {
   return err instanceof WharfError && (code === undefined || err.code === code);
 }

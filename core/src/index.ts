@@ -18,6 +18,7 @@ export * from './spi/tokens.js';
 export * from './config/index.js';
 export { Router, explainRoute, REJECT, type RouteDecision, type RouteSource } from './routing/router.js';
 export { MessageQueueManager, type MqmOptions } from './mqm/message-queue-manager.js';
+export { IdMinter, NODE_ID_WIDTH, normalizeNodeId, type IdMinterOptions } from './mqm/id-minter.js';
 export { Durability, MARK_DELAY_MS, type DurabilityOptions, type DurabilityStats } from './mqm/durability.js';
 export { FlowController, defaultMemoryHighWaterMark, type FlowControlOptions, type FlowListener } from './mqm/flow-control.js';
 export { SecurityGate, ANONYMOUS } from './mqm/security-gate.js';

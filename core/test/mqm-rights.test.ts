@@ -105,6 +105,24 @@ describe('MessageQueueManager rights', () => {
     denied(() => noWrite.send('/queue/a', { headers: {}, body: Buffer.alloc(0) }, 't1'), 'write', '/queue/a');
   });
 
+  it('a commit checks every right again: one revoked since the SEND fails the commit, and nothing is applied', async () => {
+    const all = await connect('all');
+    all.begin('t1');
+    all.send('/queue/kept', { headers: {}, body: Buffer.alloc(0) }, 't1');
+    all.send('/queue/a', { headers: {}, body: Buffer.alloc(0) }, 't1');
+    broker.mqm.createDestination('/queue/a');
+    revoked.set('all', 'write');
+    rulesChanged();
+    try {
+      denied(() => all.commit('t1'), 'write', '/queue/kept');
+      expect(broker.mqm.lookup('/queue/kept')).to.equal(undefined);
+      expect(broker.mqm.destinationStats('/queue/a').enqueued).to.equal(0);
+    } finally {
+      revoked.clear();
+      rulesChanged();
+    }
+  });
+
   it('ack and nack need `read` on the subscription destination', async () => {
     const all = await connect('all');
     const sub: Subscription = all.subscribe('/queue/a', consumer(all));

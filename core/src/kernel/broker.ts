@@ -14,6 +14,7 @@ import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { checkAgainstSchema, validateConfig } from '../config/validate.js';
 import { Durability } from '../mqm/durability.js';
 import { DEFAULT_LOW_WATER_RATIO, defaultMemoryHighWaterMark, FlowController } from '../mqm/flow-control.js';
+import { IdMinter } from '../mqm/id-minter.js';
 import { MessageQueueManager } from '../mqm/message-queue-manager.js';
 import { SecurityGate } from '../mqm/security-gate.js';
 import { Router } from '../routing/router.js';
@@ -38,6 +39,11 @@ export interface BrokerOptions {
   readonly logger?: Logger;
   /** Reads the process's resident memory for the memory alarm (tests give their own). */
   readonly memory?: () => number;
+  /**
+   * The node part of every message id (1 to 4 characters of [0-9a-z]); a plugin that registers
+   * Tokens.NodeId overrides it; default random, fixed for the broker's life.
+   */
+  readonly nodeId?: string;
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -70,6 +76,7 @@ export class Broker {
     config: BrokerConfig; container: DependencyContainer; logger: Logger; plugins: LoadedPlugin[];
     hooks: LifecycleHooks; configDir: string; source: ConfigSource | undefined; queueTypes: QueueTypeRegistry; protocols: ProtocolRegistry;
     stores: StoreRegistry; security: SecurityRegistry; store: Store | undefined; memory: (() => number) | undefined;
+    nodeId: string | undefined;
   }) {
     this.config = init.config;
     this.container = init.container;
@@ -98,6 +105,7 @@ export class Broker {
       logger: init.logger.child({ component: 'mqm' }),
       limits: init.config.limits,
       version: CORE_VERSION,
+      minter: new IdMinter(init.nodeId === undefined ? {} : { nodeId: init.nodeId }),
       ...(this.durability ? { durability: this.durability } : {}),
     });
   }
@@ -157,6 +165,7 @@ export class Broker {
     return new Broker({
       config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security,
       store: chosen.store, memory: options.memory,
+      nodeId: container.isRegistered(Tokens.NodeId) ? container.resolve(Tokens.NodeId) : options.nodeId,
     });
   }
 

@@ -32,6 +32,7 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { Message } from '../spi/message.js';
 import type { DurableLog } from '../spi/queue.js';
 import type { Store, StoreOp, StoredDestination, StoredMessage } from '../spi/store.js';
+import { deferred, mergeUnits, type Unit } from './durability-units.js';
 
 export interface DurabilityOptions {
   /** One transaction per batch (default) or per message (benchmarks only). */
@@ -52,39 +53,8 @@ export interface DurabilityStats {
   readonly failing: boolean;
 }
 
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function noop(): void {}
-
 /** How long a delivery mark waits for its message's acknowledgement before it is written (at most twice that). */
 export const MARK_DELAY_MS = 25;
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Shared by many callers, some of which ignore it (delivery marks): never an unhandled rejection.
-  promise.catch(noop);
-  return { promise, resolve, reject };
-}
-
-/** One store transaction to be. */
-interface Unit {
-  readonly ops: StoreOp[];
-  /** Per-message mode: the message whose copies this unit holds. */
-  readonly messageId?: string;
-  /** Settles the unit's appends: rejected when its write fails. */
-  appended?: Deferred;
-  /** Settles its other operations: they are retried after a failure, so this resolves late. */
-  applied?: Deferred;
-}
 
 /** The delivery marks of one destination not yet written (message ids): made since the marks last aged, and before. */
 interface Marks {
@@ -413,11 +383,4 @@ export class Durability {
     }, delay);
     this.retryTimer.unref();
   }
-}
-
-function mergeUnits(units: Unit[]): Unit {
-  if (units.length === 1) return units[0]!;
-  const merged: Unit = { ops: units.flatMap((u) => u.ops), applied: deferred() };
-  for (const u of units) merged.applied!.promise.then(u.applied!.resolve, u.applied!.reject);
-  return merged;
 }

@@ -12,6 +12,11 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  /** emit() as a function to hand to services; does nothing while nobody listens. */
+  readonly emitter = (event: BrokerEvent): void => {
+    if (this.listeners.size > 0) this.emit(event);
+  };
+
   get hasListeners(): boolean {
     return this.listeners.size > 0;
   }

@@ -1,7 +1,7 @@
 /**
  * Client transactions: SENDs, ACKs and NACKs inside a transaction are checked when they arrive
- * (so a refused right fails at once) and take effect, in arrival order, at commit. Abort, or the
- * client going away, drops them.
+ * (so a refused right fails at once) and wait here; at commit they are all validated, then take
+ * effect in arrival order, or none does (commit.ts). Abort, or the client going away, drops them.
  */
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { MessageInput } from '../spi/message.js';

@@ -17,7 +17,11 @@ export interface MessageInput {
 }
 
 export interface Message extends MessageInput {
-  /** Unique within the broker's lifetime and across restarts of a durable store. */
+  /**
+   * Unique within the broker's lifetime, across restarts of a durable store and across broker
+   * processes (each has its node id in it). Opaque: do not parse it. Made by core only
+   * (QueueContext.createMessage), so it sorts in creation order within one process.
+   */
   readonly id: string;
   /** The destination the sender named (a pubsub's name for its children's copies). */
   readonly destination: string;

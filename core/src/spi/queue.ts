@@ -64,6 +64,21 @@ export interface Subscription {
   resume(): void;
   /** Ends the subscription; unacknowledged messages go back for redelivery. Idempotent. */
   detach(): void;
+  /**
+   * Transactions (optional; STOMP 1.2 §COMMIT: a transaction's operations are atomic). Throws what
+   * `ack`/`nack` would throw were `settlements` applied in this order now, and changes nothing.
+   * Core calls it at COMMIT for the settlements of one transaction on this subscription, before it
+   * applies any operation of the transaction. The error's `details.index` should be the position
+   * in `settlements` of the first refused one (core finds it by itself when it is missing).
+   * A subscription without it is checked only as far as core can (it still exists).
+   */
+  prepare?(settlements: readonly Settlement[]): void;
+}
+
+/** An ACK or NACK waiting in a transaction (Subscription.prepare). */
+export interface Settlement {
+  readonly kind: 'ack' | 'nack';
+  readonly tag: number;
 }
 
 export interface DestinationStats {
@@ -88,6 +103,18 @@ export interface Destination {
    * store or a command's work). Throws a WharfError to refuse it (overflow, a bad command).
    */
   publish(message: Message, origin?: SessionInfo): void | Promise<void>;
+  /**
+   * Transactions (optional; STOMP 1.2 §COMMIT: a transaction's operations are atomic). Throws what
+   * `publish` would throw were `messages` published in this order now (closed, overflow, a bad
+   * command, a child that would refuse its copy), and changes nothing. Core calls it at COMMIT with
+   * every message the transaction sends here, before it applies any operation. The error's
+   * `details.index` should be the position in `messages` of the first refused one (core finds it by
+   * itself when it is missing). A type without it is taken to accept them (core still checks
+   * rights and routing); its publish may then refuse one during the commit, after earlier
+   * operations took effect. Refusals that depend on the store (a failed durable write) cannot be
+   * foreseen; with group commit (the default) the appends of one commit share one store transaction.
+   */
+  prepare?(messages: readonly Message[], origin?: SessionInfo): void;
   /** Attaches a consumer. Throws WharfError NOT_SUBSCRIBABLE when the type refuses subscribers. */
   attach(consumer: Consumer): Subscription;
   /** Removes every held message; returns how many. */
@@ -165,8 +192,14 @@ export interface QueueContext {
    * the origin was checked. Used by pubsub.
    */
   forward(name: string, message: Message): void | Promise<void>;
-  /** An existing destination, or undefined. */
-  lookup(name: string): Destination | undefined;
+  /**
+   * Throws what `forward(name, m)` would throw for each of `messages` in turn, changing nothing:
+   * the destination's `prepare` (a missing non-transient one is created first, as forward would;
+   * a missing transient one would drop them, which is no refusal). A pubsub's `prepare` uses it.
+   */
+  prepareForward(name: string, messages: readonly Message[]): void;
+  /** An existing destination, or undefined. Only for types that declare the `lookup` capability. */
+  readonly lookup?: (name: string) => Destination | undefined;
   /**
    * Removes this destination from the broker (a topic whose last subscriber left, an autoDelete
    * queue that emptied). Core closes it and emits `destination.deleted`.
@@ -174,10 +207,16 @@ export interface QueueContext {
   release(): void;
   /** Broker-wide counters for things that have no destination to count them. */
   countDropped(count?: number): void;
-  /** The in-process admin interface (create, delete, list, ...), for the command type. */
-  readonly admin: AdminApi;
-  /** Listens to broker events (the command type's `/command/events`). Returns an unsubscribe. */
-  onEvent(listener: (event: BrokerEvent) => void): () => void;
+  /**
+   * The in-process admin interface (create, delete, list, ...), unchecked: only for types that
+   * declare the `admin` capability (the command type).
+   */
+  readonly admin?: AdminApi;
+  /**
+   * Listens to broker events (the command type's `/command/events`). Returns an unsubscribe. Only
+   * for types that declare the `events` capability.
+   */
+  readonly onEvent?: (listener: (event: BrokerEvent) => void) => () => void;
   /** Creates a broker message, with a fresh id, e.g. for replies and events. */
   createMessage(destination: string, headers: Record<string, string>, body: Uint8Array): Message;
   /**
@@ -200,9 +239,23 @@ export interface QueueTypeRights {
   readonly create?: Right;
 }
 
+/**
+ * What a queue type may reach beyond its own destinations (QueueType.capabilities). Core gives a
+ * destination's QueueContext these members only when its type asks for them, so a faulty type
+ * cannot delete or read other destinations:
+ * - `admin`: `ctx.admin`, the unchecked AdminApi (create, delete, purge, children, sessions, ...);
+ * - `lookup`: `ctx.lookup(name)`, other destinations by name;
+ * - `events`: `ctx.onEvent(listener)`, every broker event.
+ */
+export type QueueCapability = 'admin' | 'lookup' | 'events';
+
+export const QUEUE_CAPABILITIES: readonly QueueCapability[] = Object.freeze(['admin', 'lookup', 'events'] as const);
+
 export interface QueueType {
   /** The name routing rules use (`topic`, `queue`, ...). */
   readonly type: string;
+  /** What its destinations may reach beyond themselves (see QueueCapability); default none. */
+  readonly capabilities?: readonly QueueCapability[];
   /**
    * A transient type's destinations exist only while someone is attached: a send to a missing one
    * is dropped (and counted) instead of creating it.

@@ -24,6 +24,7 @@ import {
   type Subscription,
 } from '@wharf/core';
 import { DEFAULT_EVENT_BUFFER, EventsDestination } from './events.js';
+import { COMMAND_CAPABILITIES, commandPowers, type CommandPowers } from './powers.js';
 import { EVENTS, VERBS, argumentsOf, siblingOf, unknownVerb, verbOf, type Verb } from './verbs.js';
 
 export interface CommandSettings {
@@ -54,7 +55,11 @@ export class CommandDestination implements Destination {
   private executed = 0;
   private failed = 0;
 
-  constructor(readonly name: string, private readonly verb: Verb, private readonly ctx: QueueContext) {}
+  private readonly powers: CommandPowers;
+
+  constructor(readonly name: string, private readonly verb: Verb, private readonly ctx: QueueContext) {
+    this.powers = commandPowers(ctx);
+  }
 
   publish(message: Message, origin?: SessionInfo): void | Promise<void> {
     let reply: Record<string, unknown>;
@@ -64,7 +69,7 @@ export class CommandDestination implements Destination {
       replyTo = message.headers['reply-to'] || undefined;
       if (replyTo !== undefined) this.checkReplyTo(replyTo);
       this.ctx.logger.info({ command: this.verb.name, args, user: origin?.principal.name, session: origin?.id }, 'command');
-      reply = this.verb.run({ args, admin: this.ctx.admin, ctx: this.ctx, origin });
+      reply = this.verb.run({ args, admin: this.powers.admin, lookup: this.powers.lookup, origin });
     } catch (err) {
       this.failed++;
       throw toWharfError(err, ErrorCodes.BAD_COMMAND, `command ${this.verb.name} failed`);
@@ -72,6 +77,28 @@ export class CommandDestination implements Destination {
     this.executed++;
     if (replyTo === undefined) return;
     return this.reply(replyTo, message.headers['correlation-id'], reply);
+  }
+
+  /**
+   * A transaction's commands are checked before any runs (STOMP 1.2 §COMMIT): the verb's required
+   * arguments and the reply-to, as publish checks them. What depends on the broker's state when the
+   * command runs (deleting a destination that does not exist) is found only then, since an earlier
+   * command of the same transaction may change it.
+   */
+  prepare(messages: readonly Message[]): void {
+    for (let index = 0; index < messages.length; index++) {
+      const headers = messages[index]!.headers;
+      try {
+        argumentsOf(this.verb, headers, this.name);
+        const replyTo = headers['reply-to'] || undefined;
+        if (replyTo !== undefined) this.checkReplyTo(replyTo);
+      } catch (err) {
+        const refused = toWharfError(err, ErrorCodes.BAD_COMMAND, `command ${this.verb.name} failed`);
+        throw new WharfError(refused.code, refused.message, {
+          cause: err, ...(refused.hint ? { hint: refused.hint } : {}), details: { ...refused.details, index },
+        });
+      }
+    }
   }
 
   /** Commands are sent, not subscribed to. */
@@ -107,7 +134,7 @@ export class CommandDestination implements Destination {
     };
     let sent: void | Promise<void>;
     try {
-      sent = this.ctx.admin.publish(replyTo, headers, body);
+      sent = this.powers.admin.publish(replyTo, headers, body);
     } catch (err) {
       throw failed(err);
     }
@@ -116,7 +143,7 @@ export class CommandDestination implements Destination {
 
   /** A reply sent to a command destination would run as a command: refuse it up front. */
   private checkReplyTo(replyTo: string): void {
-    const target = this.ctx.lookup(replyTo);
+    const target = this.powers.lookup(replyTo);
     if (target?.type === 'command' || replyTo.startsWith(siblingOf(this.name, ''))) {
       throw new WharfError(ErrorCodes.BAD_COMMAND, `reply-to ${replyTo} is a command destination; replies go to a queue or topic`, {
         hint: 'give reply-to a queue the client subscribes to (e.g. /queue/replies-<client>)',
@@ -131,6 +158,8 @@ export const commandQueueType: QueueType = {
   // Commands are sent to verbs that exist as long as the broker runs: not transient.
   transient: false,
   rights: { publish: 'admin', attach: 'admin', create: 'admin' },
+  // Commands act on the whole broker: the unchecked admin API, other destinations, broker events.
+  capabilities: COMMAND_CAPABILITIES,
   settingsSchema: commandSettingsSchema,
   create(name, settings, ctx) {
     const verbName = verbOf(name);

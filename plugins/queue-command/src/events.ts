@@ -19,6 +19,7 @@ import {
   type QueueContext,
   type Subscription,
 } from '@wharf/core';
+import { commandPowers } from './powers.js';
 import { VERBS } from './verbs.js';
 
 export const DEFAULT_EVENT_BUFFER = 10_000;
@@ -34,7 +35,16 @@ export class EventsDestination implements Destination {
   delivered = 0;
   dropped = 0;
 
-  constructor(readonly name: string, private readonly ctx: QueueContext, readonly bufferLimit: number) {}
+  private readonly onEvents: (listener: (event: BrokerEvent) => void) => () => void;
+
+  constructor(readonly name: string, private readonly ctx: QueueContext, readonly bufferLimit: number) {
+    this.onEvents = commandPowers(ctx).onEvent;
+  }
+
+  /** Nothing can be sent here, in a transaction either. */
+  prepare(): never {
+    return this.publish();
+  }
 
   /** Events are subscribed to, not sent. */
   publish(): never {
@@ -47,7 +57,7 @@ export class EventsDestination implements Destination {
   attach(consumer: Consumer): Subscription {
     const subscription = new EventSubscription(this, consumer);
     this.subscribers.add(subscription);
-    this.unlisten ??= this.ctx.onEvent((event) => this.onEvent(event));
+    this.unlisten ??= this.onEvents((event) => this.onEvent(event));
     return subscription;
   }
 

@@ -8,14 +8,15 @@ import {
   WharfError,
   isParentDestination,
   type AdminApi,
-  type QueueContext,
+  type Destination,
   type SessionInfo,
 } from '@wharf/core';
 
 export interface VerbCall {
   readonly args: Readonly<Record<string, string>>;
   readonly admin: AdminApi;
-  readonly ctx: QueueContext;
+  /** Other destinations by name (the type's `lookup` capability). */
+  readonly lookup: (name: string) => Destination | undefined;
   /** The session that sent the command, when a client sent it. */
   readonly origin: SessionInfo | undefined;
 }
@@ -45,13 +46,13 @@ export const VERBS: ReadonlyMap<string, Verb> = new Map<string, Verb>([
   verb('empty-queue', ['name'], [], 'removes every message a destination holds', ({ args, admin }) => ({
     removed: admin.purgeDestination(args.name!),
   })),
-  verb('add-child', ['pubsub', 'child'], [], 'adds a child to a pubsub (a cycle is refused)', ({ args, admin, ctx }) => {
+  verb('add-child', ['pubsub', 'child'], [], 'adds a child to a pubsub (a cycle is refused)', ({ args, admin, lookup }) => {
     admin.addChild(args.pubsub!, args.child!);
-    return { pubsub: args.pubsub, children: childrenOf(ctx, args.pubsub!) };
+    return { pubsub: args.pubsub, children: childrenOf(lookup, args.pubsub!) };
   }),
-  verb('remove-child', ['pubsub', 'child'], [], 'removes a child from a pubsub', ({ args, admin, ctx }) => {
+  verb('remove-child', ['pubsub', 'child'], [], 'removes a child from a pubsub', ({ args, admin, lookup }) => {
     const { pubsub, child } = args as { pubsub: string; child: string };
-    const before = childrenOf(ctx, pubsub);
+    const before = childrenOf(lookup, pubsub);
     if (!before.includes(child)) {
       throw new WharfError(ErrorCodes.NOT_FOUND, `${child} is not a child of ${pubsub}`, {
         hint: before.length > 0 ? `its children are: ${before.join(', ')}` : `${pubsub} has no children`,
@@ -59,7 +60,7 @@ export const VERBS: ReadonlyMap<string, Verb> = new Map<string, Verb>([
       });
     }
     admin.removeChild(pubsub, child);
-    return { pubsub, children: childrenOf(ctx, pubsub) };
+    return { pubsub, children: childrenOf(lookup, pubsub) };
   }),
   verb('list', [], [], 'every destination with its type, subscriber count, depth (and children)', ({ admin }) => ({
     destinations: admin.listDestinations(),
@@ -125,8 +126,8 @@ function usage(command: Verb): string {
   return parts.length > 0 ? parts.join(' ') : '(none)';
 }
 
-function childrenOf(ctx: QueueContext, pubsub: string): string[] {
-  const destination = ctx.lookup(pubsub);
+function childrenOf(lookup: VerbCall['lookup'], pubsub: string): string[] {
+  const destination = lookup(pubsub);
   if (destination === undefined) throw notFound(pubsub);
   if (!isParentDestination(destination)) {
     throw new WharfError(ErrorCodes.BAD_DESTINATION, `${pubsub} is a ${destination.type}, which has no children`, {

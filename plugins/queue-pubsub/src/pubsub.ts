@@ -56,6 +56,8 @@ export class PubsubDestination implements ParentDestination {
   private delivered = 0;
   private dropped = 0;
   private closed = false;
+  /** prepare() is running: meeting it again means the children lead back here. */
+  private preparing = false;
 
   constructor(readonly name: string, private readonly ctx: QueueContext, children: readonly string[] = []) {
     for (const child of children) {
@@ -131,6 +133,41 @@ export class PubsubDestination implements ParentDestination {
         throw this.refused(failure.child, failure.cause, 1);
       },
     );
+  }
+
+  /**
+   * A transaction's messages, checked before its commit applies anything (Destination.prepare):
+   * every child must accept every copy (QueueContext.prepareForward; a missing transient child
+   * would drop them, which is no refusal). A refusal names the child, keeping its `details.index`.
+   */
+  prepare(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    if (this.closed) throw new WharfError(ErrorCodes.CLOSED, `pubsub ${this.name} is closed`, { details: { index: 0 } });
+    if (this.preparing) {
+      // Children given by a routing rule's settings may lead back here (see publish).
+      throw new WharfError(ErrorCodes.CYCLE, `the messages came back to pubsub ${this.name} through its children`, {
+        hint: `remove one of the children that leads back to ${this.name} (list them with /command/list)`,
+        details: { pubsub: this.name, index: 0 },
+      });
+    }
+    this.preparing = true;
+    try {
+      for (const child of this.childList) this.prepareChild(child, messages);
+    } finally {
+      this.preparing = false;
+    }
+  }
+
+  private prepareChild(child: string, messages: readonly Message[]): void {
+    try {
+      this.ctx.prepareForward(child, messages);
+    } catch (err) {
+      const refused = this.refused(child, err, 1);
+      const index = err instanceof WharfError ? err.details['index'] : undefined;
+      throw index === undefined ? refused : new WharfError(refused.code, refused.message, {
+        cause: err, ...(refused.hint ? { hint: refused.hint } : {}), details: { ...refused.details, index },
+      });
+    }
   }
 
   /** Clients may not subscribe to a pubsub: they subscribe to one of its children. */

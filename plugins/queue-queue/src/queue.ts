@@ -33,6 +33,7 @@ import {
   type StoredMessage,
 } from '@wharf/core';
 import { Deque } from '@wharf/core';
+import { prepareAgainstLimits, refusal } from './limits.js';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
 
@@ -125,6 +126,27 @@ export class MessageQueue implements Destination, QueueHost {
     // The sender waits for the same promise: it resolves once the batch committed, or rejects with
     // WHARF_ERR_STORE, and then the message was not accepted (settled() dropped it).
     return commit;
+  }
+
+  /**
+   * A transaction's messages, checked before its commit applies anything (Destination.prepare): a
+   * closed queue, a message over maxBytes, or one that finds the queue full with `overflow: reject`
+   * (counting the messages before it) is refused as publish would refuse it, with `details.index`.
+   */
+  prepare(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    if (this.closed) {
+      throw new WharfError(ErrorCodes.CLOSED, `queue ${this.name} is closed`, { hint: 'send again: the name is routed anew', details: { index: 0 } });
+    }
+    if (this.settings.maxLength === undefined && this.settings.maxBytes === undefined) return;
+    // Messages a ready consumer would take at once never fill the queue (only when nothing waits
+    // ahead of them, and not durable ones, which wait for their store write first).
+    let takers = 0;
+    if (this.held.length === 0 && this.pending.length === 0) {
+      for (const s of this.subscriptions) takers += s.room;
+    }
+    prepareAgainstLimits(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, messages,
+      (message) => takers > 0 && !(this.log !== undefined && (message.persistent || this.settings.durable)) && takers-- > 0);
   }
 
   /** A batch of the store committed (READY) or failed (FAILED): its messages go on, or are dropped. */
@@ -331,24 +353,8 @@ export class MessageQueue implements Destination, QueueHost {
 
   /** Applies maxLength / maxBytes before a message of `size` bytes is added. */
   private makeRoom(size: number): void {
-    const { maxLength, maxBytes, overflow } = this.settings;
-    if (maxBytes !== undefined && size > maxBytes) {
-      throw new WharfError(ErrorCodes.OVERFLOW, `queue ${this.name} refuses a message of ${size} bytes: its maxBytes is ${maxBytes}`, {
-        hint: `send smaller messages, or raise maxBytes in the routing rule for ${this.name}`,
-        details: { destination: this.name, limit: 'maxBytes', value: maxBytes },
-      });
-    }
-    if (!this.isFull(size)) return;
-    const count = this.held.length + this.pending.length;
-    if (overflow === 'reject') {
-      const which = maxLength !== undefined && count >= maxLength
-        ? { limit: 'maxLength', value: maxLength, text: `${maxLength} messages` }
-        : { limit: 'maxBytes', value: maxBytes!, text: `${maxBytes} bytes` };
-      throw new WharfError(ErrorCodes.OVERFLOW, `queue ${this.name} is full: it holds ${count} messages and its ${which.limit} is ${which.text}`, {
-        hint: `wait for consumers to catch up, raise ${which.limit}, or set overflow: drop-head in the routing rule for ${this.name}`,
-        details: { destination: this.name, limit: which.limit, value: which.value },
-      });
-    }
+    const refused = refusal(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, size);
+    if (refused !== undefined) throw refused;
     // Only messages already in the queue are dropped; those still being stored count but stay.
     while (this.held.length > 0 && this.isFull(size)) {
       const dropped = this.held.shift()!;

@@ -2,7 +2,7 @@
  * One consumer attached to a queue: its delivery tags, its unacknowledged deliveries (client
  * modes) and whether it can take another message right now.
  */
-import { ErrorCodes, WharfError, type Consumer, type Message, type Subscription } from '@wharf/core';
+import { ErrorCodes, WharfError, type Consumer, type Message, type Settlement, type Subscription } from '@wharf/core';
 
 /** A message as the queue holds it: how often it was handed out, and its size for byte limits. */
 export interface HeldMessage {
@@ -65,6 +65,11 @@ export class QueueSubscription implements Subscription {
     return this.active && !this.paused && this.unacked.size < this.window && !this.consumer.session.closed;
   }
 
+  /** How many more deliveries it would take now (Infinity without a prefetch window; 0 when not ready). */
+  get room(): number {
+    return this.ready ? this.window - this.unacked.size : 0;
+  }
+
   get unackedCount(): number {
     return this.unacked.size;
   }
@@ -111,6 +116,26 @@ export class QueueSubscription implements Subscription {
     this.queue.requeue(this, returned);
   }
 
+  /**
+   * A transaction's ACKs and NACKs, checked before its commit applies anything (Subscription.prepare):
+   * each must name a delivery still unsettled once the ones before it took effect (in `client` mode
+   * a settlement covers every earlier delivery, so a later one may not name an earlier tag).
+   */
+  prepare(settlements: readonly Settlement[]): void {
+    if (!this.active) return; // ended: its settlements do nothing
+    let through = 0;
+    const settled = this.cumulative ? undefined : new Set<number>();
+    for (let index = 0; index < settlements.length; index++) {
+      const tag = settlements[index]!.tag;
+      const open = this.tracked
+        ? this.unacked.has(tag) && (settled === undefined ? tag > through : !settled.has(tag))
+        : Number.isInteger(tag) && tag >= 1 && tag <= this.lastTag;
+      if (!open) throw this.unknownTag(tag, index);
+      if (settled === undefined) through = tag;
+      else settled.add(tag);
+    }
+  }
+
   resume(): void {
     if (!this.active || !this.paused) return;
     this.paused = false;
@@ -152,13 +177,13 @@ export class QueueSubscription implements Subscription {
     if (!Number.isInteger(tag) || tag < 1 || tag > this.lastTag) throw this.unknownTag(tag);
   }
 
-  private unknownTag(tag: number): WharfError {
+  private unknownTag(tag: number, index?: number): WharfError {
     return new WharfError(
       ErrorCodes.UNKNOWN_SUBSCRIPTION,
       `subscription ${this.consumer.id} to ${this.destination} has no unacknowledged delivery with tag ${tag}`,
       {
         hint: 'acknowledge each delivery once, with the ack id of its message; in client mode an ack also covers every earlier delivery',
-        details: { destination: this.destination, subscription: this.consumer.id, tag },
+        details: { destination: this.destination, subscription: this.consumer.id, tag, ...(index === undefined ? {} : { index }) },
       },
     );
   }

@@ -6,7 +6,7 @@
  * buffer slows the topic's producers down instead (core's flow control), so nobody loses anything
  * and everyone goes at the pace of the slowest.
  */
-import { ErrorCodes, WharfError, messageSize, type Consumer, type Message, type Subscription } from '@wharf/core';
+import { ErrorCodes, WharfError, messageSize, type Consumer, type Message, type Settlement, type Subscription } from '@wharf/core';
 import { Deque } from '@wharf/core';
 import type { TopicSettings } from './settings.js';
 
@@ -89,6 +89,25 @@ export class TopicSubscription implements Subscription {
   nack(tag: number): void {
     if (!this.active) return;
     this.settle(tag);
+  }
+
+  /**
+   * A transaction's ACKs and NACKs, checked before its commit applies anything (Subscription.prepare):
+   * each must name a delivery still unsettled once the ones before it took effect, as settle() checks.
+   */
+  prepare(settlements: readonly Settlement[]): void {
+    if (!this.active) return; // ended: its settlements do nothing
+    let through = this.ackedThrough;
+    const settled = new Set<number>();
+    for (let index = 0; index < settlements.length; index++) {
+      const tag = settlements[index]!.tag;
+      let open = Number.isInteger(tag) && tag >= 1 && tag <= this.lastTag;
+      if (open && this.mode === 'cumulative') open = tag > through;
+      else if (open && this.mode === 'individual') open = this.unackedTags.has(tag) && !settled.has(tag);
+      if (!open) throw this.unknownTag(tag, index);
+      through = tag;
+      settled.add(tag);
+    }
   }
 
   resume(): void {
@@ -229,13 +248,13 @@ export class TopicSubscription implements Subscription {
     this.pump();
   }
 
-  private unknownTag(tag: number): WharfError {
+  private unknownTag(tag: number, index?: number): WharfError {
     return new WharfError(
       ErrorCodes.UNKNOWN_SUBSCRIPTION,
       `subscription ${this.consumer.id} to ${this.destination} has no unacknowledged delivery with tag ${tag}`,
       {
         hint: 'acknowledge each delivery once, with the ack id of its message; in client mode an ack also covers every earlier delivery',
-        details: { destination: this.destination, subscription: this.consumer.id, tag },
+        details: { destination: this.destination, subscription: this.consumer.id, tag, ...(index === undefined ? {} : { index }) },
       },
     );
   }

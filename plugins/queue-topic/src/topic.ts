@@ -60,6 +60,12 @@ export class Topic implements Destination, TopicHost {
     }
   }
 
+  /**
+   * A topic takes every message (slow subscribers are handled by their policy, never by refusing
+   * the sender), so a transaction's messages are always accepted (Destination.prepare).
+   */
+  prepare(_messages: readonly Message[]): void {}
+
   attach(consumer: Consumer): TopicSubscription {
     if (this.closed) throw new WharfError(ErrorCodes.CLOSED, `topic ${this.name} is closed`, { hint: 'subscribe again: the name is routed anew' });
     const subscription = new TopicSubscription(this, consumer);
