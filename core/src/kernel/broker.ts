@@ -59,6 +59,8 @@ export class Broker {
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
+  /** The security plugins' implementations, for the safety check to name the settings at fault. */
+  private readonly securityPlugins: SecurityRegistry;
   private readonly configDir: string;
   private readonly source: ConfigSource | undefined;
   private openListeners: OpenListener[] = [];
@@ -85,6 +87,7 @@ export class Broker {
     this.durability = init.store
       ? new Durability(init.store, init.logger.child({ component: 'store', store: init.store.name }), { groupCommit: init.config.store.groupCommit })
       : undefined;
+    this.securityPlugins = init.security;
     this.security = new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' }));
     const { highWaterMark, lowWaterMark } = memoryWatermarks(init.config.limits);
     this.flow = new FlowController({
@@ -210,7 +213,9 @@ export class Broker {
   private async runChecks(): Promise<void> {
     await this.runStartHooks();
     // After the start hooks (security plugins load their files there), before any port opens.
-    await assertSafeExposure(this.config, this.security);
+    await assertSafeExposure(this.config, this.security, {
+      authenticators: this.securityPlugins.authenticators, authorizers: this.securityPlugins.authorizers, plugins: this.plugins, source: this.source,
+    });
   }
 
 

@@ -1,6 +1,9 @@
 /** The plugin's options and the rule format (see README.md for the table). */
 import { ALL_RIGHTS, type JsonSchema, type Right } from '@wharf/core';
 
+/** The plugin's name, as `wharf acl explain` finds it among the config's plugins. */
+export const PLUGIN_NAME = 'security-acl';
+
 export interface RuleSpec {
   /** A regular expression searched for in the destination name; `${user}` and `${group}` stand for the caller. */
   readonly match: string;
