@@ -80,6 +80,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
   const program = buildProgram(io, (c) => { code = c; });
+  // `npx wharf` alone asks what there is: the help, on stdout, and success (commander's own answer
+  // is the help on stderr with exit code 1, as for a usage error).
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
   try {
     await program.parseAsync([...argv]);
     return code;
