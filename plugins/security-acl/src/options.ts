@@ -35,6 +35,7 @@ export const ruleSchema: JsonSchema = {
   properties: {
     match: {
       type: 'string',
+      format: 'regex',
       description: 'a regular expression searched for in the destination name (anchor it with ^); ${user} and ${group} stand for the caller, escaped',
     },
     users: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'user names this rule applies to; "*" is everyone, anonymous clients included' },
