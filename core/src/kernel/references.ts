@@ -85,15 +85,23 @@ export function checkReferences(
   context: ReferenceContext = {},
 ): CheckedReferences {
   const report = new Report(context.unloaded ?? [], context.hasProblems ?? (() => false));
-  const skipped = (section: string, what: string): boolean => {
-    // The section itself is wrong (not a mapping or list): nothing in it can be checked.
-    const broken = report.hasProblems([section]) && !Array.isArray(config[section as keyof BrokerConfig]) && typeof config[section as keyof BrokerConfig] !== 'object';
-    if (broken) report.notChecked.push(`${section}: ${what}: ${section} has problems above`);
-    return broken;
+  const skipped = (section: 'routing' | 'listeners', what: string, wellFormed: boolean): boolean => {
+    // The section itself is malformed (not a mapping or list): nothing in it can be checked.
+    if (wellFormed) return false;
+    report.notChecked.push(`${section}: ${what}: ${section} has problems above`);
+    return true;
   };
-  const rules = skipped('routing', 'the queue types it names') ? config.routing.rules : checkRouting(config.routing, queueTypes, report);
-  const listeners = skipped('listeners', 'the protocols they name and their options') ? config.listeners : checkListeners(config.listeners, protocols, report);
+  const routing = config.routing as Partial<BrokerConfig['routing']> | null;
+  const routingWellFormed = isRecord(routing) && Array.isArray(routing.rules) && isRecord(routing.prefixes);
+  const rules = skipped('routing', 'the queue types it names', routingWellFormed) ? config.routing?.rules ?? [] : checkRouting(config.routing, queueTypes, report);
+  const listenersWellFormed = Array.isArray(config.listeners) && config.listeners.every((l) => isRecord(l));
+  const listeners = skipped('listeners', 'the protocols they name and their options', listenersWellFormed)
+    ? config.listeners : checkListeners(config.listeners, protocols, report);
   return { issues: report.issues, notChecked: report.notChecked, config: { ...config, routing: { ...config.routing, rules }, listeners } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Each queue type named exists; rule settings fit it. Returns the rules with their settings' defaults. */
