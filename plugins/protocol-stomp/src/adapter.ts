@@ -12,16 +12,17 @@ export class StompAdapter implements ProtocolAdapter {
   readonly webSocketProtocols = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
   private readonly connections = new Set<StompConnection>();
   private readonly perListener = new Map<ListenerConfig | undefined, number>();
-  /** Each listener's options, resolved once (defaults, the heart-beat offer). */
-  private readonly resolved = new Map<ListenerConfig | undefined, StompOptions>();
+  /** Each listener's options, resolved once (defaults, the heart-beat offer); no listener: the defaults. */
+  private readonly resolved = new WeakMap<ListenerConfig, StompOptions>();
+  private readonly defaults = resolveStompOptions(undefined);
 
   constructor(private readonly logger: Logger) {}
 
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener?: ListenerConfig): void {
-    let options = this.resolved.get(listener);
+    let options = listener === undefined ? this.defaults : this.resolved.get(listener);
     if (options === undefined) {
-      options = resolveStompOptions(listener?.options as StompListenerOptions | undefined);
-      this.resolved.set(listener, options);
+      options = resolveStompOptions(listener!.options as StompListenerOptions);
+      this.resolved.set(listener!, options);
     }
     const open = this.perListener.get(listener) ?? 0;
     const conn = new StompConnection(stream, connection, broker, options, this.logger, () => {
