@@ -112,7 +112,8 @@ export async function assemble(rawConfig: unknown, options: AssemblyOptions = {}
 async function loadEach(config: BrokerConfig, configDir: string, source: ConfigSource | undefined, problems: Problems, unloaded: UnloadedPlugin[]): Promise<LoadedPlugin[]> {
   const badEntries = new Set(problems.entriesWithIssues('plugins'));
   if (!Array.isArray(config.plugins)) {
-    problems.skip('plugins: none loaded, so nothing they provide is checked: plugins has problems above');
+    // Nothing loaded: every queue type, protocol or store named may be one of theirs.
+    unloaded.push({ label: 'the plugins list' });
     return [];
   }
   const loaded: LoadedPlugin[] = [];
