@@ -44,8 +44,7 @@ export async function explainAccess(destination: string, options: AclExplainOpti
   if (options.file) {
     const rules = new AclRules({ rules: [], file: resolve(options.file) }, process.cwd(), createLogger('silent'));
     await rules.load();
-    const principal: Principal = { name: options.user, groups: given, anonymous: options.user === ANONYMOUS_NAME };
-    return answerFor({ principal, from: 'groups given with --group' }, destination, rules, []);
+    return answerFor({ principal: supposed(options.user, given), from: 'groups given with --group' }, destination, rules, []);
   }
   const security = await findSecurityPlugins([USERS_PLUGIN, ACL_PLUGIN], options);
   const acl = security.byName.get(ACL_PLUGIN);
@@ -56,14 +55,18 @@ export async function explainAccess(destination: string, options: AclExplainOpti
   if (!acl) notes.push(`  no ACL plugin in ${security.configFile}: without an authorizer every client has every right`);
   const users = security.byName.get(USERS_PLUGIN);
   const identity: Identity = users === undefined && security.others.length > 0
-    ? { principal: { name: options.user, groups: given, anonymous: options.user === ANONYMOUS_NAME }, from: 'groups given with --group: another plugin knows the users' }
+    ? { principal: supposed(options.user, given), from: 'groups given with --group: another plugin knows the users' }
     : await identify(options.user, users);
   const answer = answerFor(identity, destination, rules, notes);
   if (given.length === 0 || ('from' in identity && identity.from.startsWith('groups given'))) return answer;
   // "What if": the same user with the groups given, after the broker's own answer.
-  const whatIf = answerFor({ principal: { name: options.user, groups: given, anonymous: options.user === ANONYMOUS_NAME }, from: 'given with --group' },
-    destination, rules, []);
+  const whatIf = answerFor({ principal: supposed(options.user, given), from: 'given with --group' }, destination, rules, []);
   return { ...answer, lines: [...answer.lines, `  as if ${options.user} had the groups ${given.join(', ')}: ${rightsText(whatIf.rights)}`, ...whatIf.lines.slice(1)] };
+}
+
+/** A principal as the command line describes it (no users file asked). */
+function supposed(user: string, groups: readonly string[]): Principal {
+  return { name: user, groups, anonymous: user === ANONYMOUS_NAME };
 }
 
 /** The principal security-users would give a client logging in as `user`, or why it refuses it. */
