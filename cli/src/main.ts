@@ -67,10 +67,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   const acl = program.command('acl').description('inspect the rules of @wharf/security-acl');
   acl.command('explain')
-    .description('print the rights a user has on DESTINATION and the rules that gave them (exit 1: no right)')
+    .description('print the rights a client logged in as USER has on DESTINATION, as the broker decides them (groups from the users file), and the rules that gave them (exit 1: no right)')
     .argument('<destination>', 'a destination name, e.g. /queue/orders')
     .requiredOption('-u, --user <name>', 'the user name ("anonymous" for clients without credentials)')
-    .option('-g, --group <group>', 'a group of the user (repeat, or separate with commas)', collectGroups)
+    .option('-g, --group <group>', 'what if the user had this group (repeat, or separate with commas); with --file, the groups used', collectGroups)
     .option('-f, --file <file>', 'a rules file to read instead of the config')
     .option(...configOption)
     .action(async (destination: string, opts: AclExplainOptions) => setCode(await aclExplain(destination, opts, io.out)));
@@ -80,6 +80,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
   const program = buildProgram(io, (c) => { code = c; });
+  // `npx wharf` alone asks what there is: the help, on stdout, and success (commander's own answer
+  // is the help on stderr with exit code 1, as for a usage error).
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
   try {
     await program.parseAsync([...argv]);
     return code;

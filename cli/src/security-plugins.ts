@@ -14,11 +14,34 @@ export interface FoundPlugin {
   readonly configFile: string;
 }
 
-/** The first plugin of the config named `name`, or undefined (and the config file, for messages). */
-export async function findSecurityPlugin(name: string, options: ConfigOption): Promise<{ found?: FoundPlugin; configFile: string }> {
+/** The security plugins of a config, by name, and the names of the other security plugins it loads. */
+export interface SecurityPlugins {
+  readonly configFile: string;
+  readonly byName: ReadonlyMap<string, FoundPlugin>;
+  /** Security plugins other than those asked for: their decisions are not known to the CLI. */
+  readonly others: readonly string[];
+}
+
+/** The plugins of the config named in `names` (the first of each), and the other security plugins. */
+export async function findSecurityPlugins(names: readonly string[], options: ConfigOption): Promise<SecurityPlugins> {
   const loaded = await loadBrokerConfig(options);
   const broker = await prepareBroker(loaded);
-  const plugin: LoadedPlugin | undefined = broker.plugins.find((p) => p.definition.name === name);
-  if (!plugin) return { configFile: loaded.filepath };
-  return { found: { options: plugin.options ?? {}, configDir: dirname(loaded.filepath), configFile: loaded.filepath }, configFile: loaded.filepath };
+  const byName = new Map<string, FoundPlugin>();
+  const others: string[] = [];
+  const found = (plugin: LoadedPlugin): FoundPlugin =>
+    ({ options: plugin.options ?? {}, configDir: dirname(loaded.filepath), configFile: loaded.filepath });
+  for (const plugin of broker.plugins) {
+    const name = plugin.definition.name;
+    if (names.includes(name)) {
+      if (!byName.has(name)) byName.set(name, found(plugin));
+    } else if (plugin.definition.kind === 'security') others.push(name);
+  }
+  return { configFile: loaded.filepath, byName, others };
+}
+
+/** The first plugin of the config named `name`, or undefined (and the config file, for messages). */
+export async function findSecurityPlugin(name: string, options: ConfigOption): Promise<{ found?: FoundPlugin; configFile: string }> {
+  const { byName, configFile } = await findSecurityPlugins([name], options);
+  const found = byName.get(name);
+  return found ? { found, configFile } : { configFile };
 }

@@ -93,20 +93,29 @@ describe('wharf users and acl', function () {
     expect(stderr).to.contain('WHARF_ERR_CONFIG');
   });
 
-  it('acl explain prints the rights and the rules that gave them (from the options and the rules file)', async () => {
-    const { code, stdout } = await wharf(['acl', 'explain', '--user', 'ivy', '--group', 'staff,interns', '/queue/payroll'], { cwd: dir });
+  it('acl explain takes the user\'s groups from the users file and prints the rights and the rules that gave them', async () => {
+    const { code, stdout } = await wharf(['acl', 'explain', '--user', 'alice', '/queue/payroll'], { cwd: dir });
     expect(code).to.equal(0);
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).to.equal('ivy (groups: staff, interns) on /queue/payroll: read');
+    expect(lines[0]).to.equal(`alice (groups: staff, interns; ${join('users', 'users.yaml')}) on /queue/payroll: read`);
     expect(stdout).to.match(/matches +options\.rules\[0\] +'\^\/queue\/' +allow read, write/);
     expect(stdout).to.match(/matches +acl\.yaml:2 rules\[0\] +'\^\/queue\/payroll\$' +deny write/);
     expect(stdout).to.match(/no match +options\.rules\[1\]/);
   });
 
-  it('acl explain exits 1 when the user has no right there', async () => {
-    const { code, stdout } = await wharf(['acl', 'explain', '--user', 'zed', '/queue/x'], { cwd: dir });
+  it('acl explain says a user not in the users file gets nothing (exit 1), and answers "what if" for --group', async () => {
+    const { code, stdout } = await wharf(['acl', 'explain', '--user', 'ivy', '--group', 'staff', '/queue/x'], { cwd: dir });
     expect(code).to.equal(1);
-    expect(stdout).to.contain('zed on /queue/x: no rights');
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).to.equal('ivy on /queue/x: nothing');
+    expect(lines[1]).to.contain(`ivy is not in ${join('users', 'users.yaml')}, so no client can log in as ivy`);
+    expect(stdout).to.contain('as if ivy had the groups staff: read, write');
+  });
+
+  it('acl explain for anonymous: refused without the anonymous option', async () => {
+    const { code, stdout } = await wharf(['acl', 'explain', '--user', 'anonymous', '/queue/x'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stdout).to.contain('anonymous on /queue/x: nothing').and.contain('clients without credentials are refused');
   });
 
   it('acl explain --file reads a rules file directly', async () => {

@@ -44,15 +44,20 @@ export interface LoadConfigOptions {
   fallbackToDefault?: boolean | undefined;
 }
 
-export interface LoadedConfig {
-  /** The validated config, defaults filled in. */
-  readonly config: BrokerConfig;
+export interface LoadedConfigFile {
+  /** The config as the file says it, not validated (`wharf config check` validates it with the rest). */
+  readonly raw: unknown;
   /** The file, for error messages (and line numbers, for YAML and JSON files). */
   readonly source: ConfigSource;
   /** Absolute path of the file loaded. */
   readonly filepath: string;
   /** True when no config file was found and the shipped default was used. */
   readonly isDefault: boolean;
+}
+
+export interface LoadedConfig extends LoadedConfigFile {
+  /** The validated config, defaults filled in. */
+  readonly config: BrokerConfig;
 }
 
 /** One explorer per load: nothing is cached between loads, and each knows the documents it parsed. */
@@ -91,7 +96,14 @@ export async function findConfigFile(options: { cwd?: string | undefined } = {})
  * found in `cwd`, else (with fallbackToDefault) the shipped default.
  * @throws ConfigError naming the file, listing every problem with its line when known.
  */
+/** Finds, reads and validates the config. @throws ConfigError listing every problem of the file. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const file = await loadConfigFile(options);
+  return { ...file, config: validateConfig(file.raw, file.source) };
+}
+
+/** Finds and reads the config without validating it. @throws ConfigError when it cannot be found or parsed. */
+export async function loadConfigFile(options: LoadConfigOptions = {}): Promise<LoadedConfigFile> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const parsed = new Map<string, ParsedConfigFile>();
   const ex = explorer(parsed);
@@ -145,8 +157,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const filepath = path.resolve(result.filepath);
   const file = parsed.get(result.filepath) ?? parsed.get(filepath);
   const source: ConfigSource = file ? { filepath, locate: file.locate } : { filepath };
-  const config = validateConfig(result.isEmpty ? {} : result.config, source);
-  return { config, source, filepath, isDefault };
+  return { raw: result.isEmpty ? {} : (result.config as unknown), source, filepath, isDefault };
 }
 
 /** Runs a cosmiconfig call; any failure other than a ConfigError becomes one naming the file. */

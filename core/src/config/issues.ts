@@ -21,6 +21,8 @@ export interface ConfigIssue {
   readonly hint?: string | undefined;
   readonly line?: number | undefined;
   readonly column?: number | undefined;
+  /** The file it is in, when not the config file itself (a users or rules file a plugin reads). */
+  readonly file?: string | undefined;
 }
 
 /** `routing.rules[0].match`, the way a person reads a path. */
@@ -37,7 +39,7 @@ export function formatPath(path: ConfigPath): string {
 /** Fills in line and column from the source, for issues that lack them. */
 export function locateIssues(issues: readonly ConfigIssue[], source: ConfigSource | undefined): ConfigIssue[] {
   return issues.map((issue) => {
-    if (issue.line !== undefined || !source?.locate) return issue;
+    if (issue.line !== undefined || !source?.locate || (issue.file !== undefined && issue.file !== source.filepath)) return issue;
     // The exact path may not exist (a missing key): fall back to its nearest existing parent.
     for (let n = issue.path.length; n >= 0; n--) {
       const at = source.locate(issue.path.slice(0, n));
@@ -54,7 +56,7 @@ function formatValue(value: unknown): string {
 }
 
 export function formatIssue(issue: ConfigIssue, file?: string): string {
-  const where = [file, issue.line, issue.line !== undefined ? issue.column : undefined]
+  const where = [issue.file ?? file, issue.line, issue.line !== undefined ? issue.column : undefined]
     .filter((x) => x !== undefined).join(':');
   let text = `${where ? `${where} ` : ''}${formatPath(issue.path)}: ${issue.message}`;
   if (issue.expected) text += `; expected ${issue.expected}`;
@@ -63,18 +65,26 @@ export function formatIssue(issue: ConfigIssue, file?: string): string {
   return text;
 }
 
+/** The checks that could not run, as a block after the problems: `not checked: …` one per line. */
+export function formatNotChecked(notChecked: readonly string[]): string {
+  return notChecked.length === 0 ? '' : `\n  not checked (fix the problems above first):\n${notChecked.map((n) => `  - ${n}`).join('\n')}`;
+}
+
 export class ConfigError extends WharfError {
   readonly issues: readonly ConfigIssue[];
   readonly file: string | undefined;
+  /** Checks that could not run because of the problems listed (a plugin that did not load), each with why. */
+  readonly notChecked: readonly string[];
 
-  constructor(issues: readonly ConfigIssue[], source?: ConfigSource, summary?: string) {
+  constructor(issues: readonly ConfigIssue[], source?: ConfigSource, summary?: string, notChecked: readonly string[] = []) {
     const located = locateIssues(issues, source);
     const file = source?.filepath;
     const head = summary ?? `${file ?? 'the configuration'} has ${located.length} problem${located.length === 1 ? '' : 's'}`;
-    super(ErrorCodes.CONFIG, `${head}:\n${located.map((i) => `  - ${formatIssue(i, file)}`).join('\n')}`, {
+    super(ErrorCodes.CONFIG, `${head}:\n${located.map((i) => `  - ${formatIssue(i, file)}`).join('\n')}${formatNotChecked(notChecked)}`, {
       hint: 'fix each problem listed (docs/configuration.md describes every key), then run `npx wharf config check`',
     });
     this.issues = located;
     this.file = file;
+    this.notChecked = notChecked;
   }
 }

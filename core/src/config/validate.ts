@@ -48,11 +48,22 @@ const pluginValidators = new WeakMap<object, ValidateFunction>();
  * @throws ConfigError listing every problem, located in `source` when it can say where.
  */
 export function validateConfig(raw: unknown, source?: ConfigSource): BrokerConfig {
+  const { config, issues } = checkConfig(raw);
+  if (issues.length === 0) return config;
+  throw new ConfigError(issues, source);
+}
+
+/**
+ * Like validateConfig, but returns the problems instead of throwing, with the config as far as it
+ * goes (defaults applied where they could be): `wharf config check` goes on to the checks the
+ * problems leave possible. `config` is typed as valid but is only where `issues` is empty.
+ */
+export function checkConfig(raw: unknown): { config: BrokerConfig; issues: ConfigIssue[] } {
   brokerValidator ??= newAjv(true).compile(brokerConfigSchema);
   // An empty file is an empty config.
   const data = raw === undefined || raw === null ? {} : copyForDefaults(raw, new Map());
-  if (brokerValidator(data)) return data as BrokerConfig;
-  throw new ConfigError(issuesFromAjv(brokerValidator.errors ?? [], data, [], 'the config'), source);
+  if (brokerValidator(data)) return { config: data as BrokerConfig, issues: [] };
+  return { config: data as BrokerConfig, issues: issuesFromAjv(brokerValidator.errors ?? [], data, [], 'the config') };
 }
 
 /**
@@ -183,7 +194,12 @@ function collapseAlternatives(errors: readonly AjvError[]): AjvError[] {
         !errs.some((e) => e.keyword === 'type' && e.instancePath === alt.instancePath && e.schemaPath === `${prefix}${index}/type`),
     );
     let chosen: AjvError[];
-    if (fitting.length === 0) {
+    const missing = [...branches.values()].flat();
+    if (missing.length > 0 && missing.every((e) => e.keyword === 'required' && e.instancePath === alt.instancePath)) {
+      // `anyOf: [{ required: [users] }, { required: [groups] }]`: one of the keys is needed, not
+      // whichever branch happens to be first.
+      chosen = [{ ...alt, keyword: 'requiredAnyOf', params: { keys: [...new Set(missing.map((e) => String(e.params['missingProperty'])))] } }];
+    } else if (fitting.length === 0) {
       const types = new Set<string>();
       for (const branch of Array.isArray(alt.schema) ? (alt.schema as unknown[]) : []) {
         const type = (branch as JsonSchema | null)?.['type'];
@@ -224,6 +240,10 @@ function toIssue(error: AjvError, root: unknown, basePath: ConfigPath, what: str
       const property = (node['properties'] as Record<string, JsonSchema> | undefined)?.[key];
       const about = typeof property?.['description'] === 'string' ? property['description'] : undefined;
       return { path: [...path, key], message: `missing required key "${key}"`, hint: about ?? hint };
+    }
+    case 'requiredAnyOf': {
+      const keys = (params['keys'] as string[]).map((k) => `"${k}"`);
+      return { path, message: `needs ${keys.length === 2 ? `${keys[0]} or ${keys[1]}` : `one of ${keys.join(', ')}`}`, hint };
     }
     case 'type': {
       const expected = describeTypes(params['type']);

@@ -1,32 +1,29 @@
 /**
- * The broker's lifecycle. create(): validate the config, load every plugin (failing fast), let each
- * register into this broker's own child container, check cross-references and plugin options.
+ * The broker's lifecycle. create(): validate the config, load every plugin, let each register into
+ * this broker's own child container, check cross-references and plugin options (assembly.ts: every
+ * problem is reported at once).
  * start(): plugin start hooks, the safe-exposure check, configured pubsubs, then listeners last.
  * stop(): the reverse.
  * Each Broker has its own container, so two brokers in one process share nothing.
  */
 import 'reflect-metadata';
-import { dirname } from 'node:path';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import { ErrorCodes, WharfError, toWharfError } from '../errors.js';
-import { ConfigError, type ConfigIssue } from '../config/issues.js';
-import { checkAgainstSchema, validateConfig } from '../config/validate.js';
+import { ConfigError } from '../config/issues.js';
 import { Durability } from '../mqm/durability.js';
-import { DEFAULT_LOW_WATER_RATIO, defaultMemoryHighWaterMark, FlowController } from '../mqm/flow-control.js';
+import { FlowController } from '../mqm/flow-control.js';
 import { IdMinter } from '../mqm/id-minter.js';
 import { MessageQueueManager } from '../mqm/message-queue-manager.js';
 import { SecurityGate } from '../mqm/security-gate.js';
 import { Router } from '../routing/router.js';
 import type { BrokerConfig, ConfigSource } from '../spi/config.js';
 import type { Store } from '../spi/store.js';
-import { Tokens } from '../spi/tokens.js';
 import { CORE_VERSION } from '../version.js';
-import { entryLocation, loadPlugins, type LoadedPlugin } from './loader.js';
-import { createLogger } from './logger.js';
-import { createPluginContext, type LifecycleHooks } from './plugin-context.js';
-import { checkReferences, chooseStore } from './references.js';
-import { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
+import { assemble, memoryWatermarks, pluginFailure, startChecks } from './assembly.js';
+import type { LoadedPlugin } from './loader.js';
+import type { LifecycleHooks } from './plugin-context.js';
+import type { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
 import { assertSafeExposure } from './safety.js';
 import { openSocketListener, type OpenListener } from './transports.js';
 import { openWebSocketListener } from './websocket.js';
@@ -65,6 +62,8 @@ export class Broker {
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
+  /** The security plugins' implementations, for the safety check to name the settings at fault. */
+  private readonly securityPlugins: SecurityRegistry;
   private readonly configDir: string;
   private readonly source: ConfigSource | undefined;
   private openListeners: OpenListener[] = [];
@@ -92,6 +91,7 @@ export class Broker {
     this.durability = init.store
       ? new Durability(init.store, init.logger.child({ component: 'store', store: init.store.name }), { groupCommit: init.config.store.groupCommit })
       : undefined;
+    this.securityPlugins = init.security;
     this.security = new SecurityGate(init.security.authenticators, init.security.authorizers, init.logger.child({ component: 'security' }));
     const { highWaterMark, lowWaterMark } = memoryWatermarks(init.config.limits);
     this.flow = new FlowController({
@@ -110,63 +110,32 @@ export class Broker {
     });
   }
 
-  /** Validates the config and loads the plugins; opens nothing. Throws ConfigError or a plugin error. */
+  /**
+   * Validates the config and loads the plugins; opens nothing. Every problem found is reported at
+   * once (assembly.ts): throws a ConfigError listing them, or the one plugin error when it is alone.
+   */
   static async create(rawConfig: unknown, options: BrokerOptions = {}): Promise<Broker> {
-    const source = options.source;
-    const config = validateConfig(rawConfig, source);
-    const configDir = options.configDir ?? (source?.filepath ? dirname(source.filepath) : process.cwd());
-    const logger = options.logger ?? createLogger(config.log.level);
-    const plugins = await loadPlugins(config.plugins, configDir, source);
-
-    const optionIssues: ConfigIssue[] = [];
-    const validated = plugins.map((plugin) => {
-      const schema = plugin.definition.optionsSchema;
-      if (!schema) return plugin.options;
-      const checked = checkAgainstSchema(schema, plugin.options, ['plugins', plugin.index, 'options'], `options of plugin ${plugin.definition.name}`);
-      optionIssues.push(...checked.issues);
-      return checked.value as Record<string, unknown>;
-    });
-    if (optionIssues.length > 0) throw new ConfigError(optionIssues, source);
-
-    const container = rootContainer.createChildContainer();
-    container.register(Tokens.Logger, { useValue: logger });
-    container.register(Tokens.Config, { useValue: config });
-    const hooks: LifecycleHooks = { start: [], stop: [] };
-    plugins.forEach((plugin, i) => {
-      const name = plugin.definition.name;
-      const ctx = createPluginContext(name, validated[i]!, container, config, configDir, logger.child({ plugin: name }), hooks);
-      try {
-        const result: unknown = plugin.definition.register(ctx as never);
-        if (result instanceof Promise) {
-          throw new Error('register() returned a promise; do asynchronous work in ctx.onStart()');
-        }
-      } catch (err) {
-        throw pluginFailure(err, name, 'register', entryLocation(plugin.index, source));
-      }
-    });
-
-    let queueTypes: QueueTypeRegistry, protocols: ProtocolRegistry, stores: StoreRegistry, security: SecurityRegistry;
-    try {
-      queueTypes = container.resolve(QueueTypeRegistry);
-      protocols = container.resolve(ProtocolRegistry);
-      stores = container.resolve(StoreRegistry);
-      security = container.resolve(SecurityRegistry);
-    } catch (err) {
-      throw toWharfError(err, ErrorCodes.PLUGIN_FAILED, 'a plugin implementation could not be created',
-        'check the constructors of the classes the plugins register (their @inject tokens must be registered)');
-    }
-    const checked = checkReferences(config, queueTypes.types, protocols.adapters);
-    const chosen = chooseStore(config, stores.stores);
-    const watermarks = checkWatermarks(config.limits);
-    if (checked.issues.length + chosen.issues.length + watermarks.length > 0) {
-      throw new ConfigError([...checked.issues, ...chosen.issues, ...watermarks], source);
-    }
-
+    const assembly = await assemble(rawConfig, options);
+    assembly.problems.throwIfAny();
+    const { config, container, logger, plugins, hooks, configDir, source, store } = assembly;
+    const { queueTypes, protocols, stores, security } = assembly.registries!;
     return new Broker({
-      config: checked.config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security,
-      store: chosen.store, memory: options.memory,
+      config, container, logger, plugins, hooks, configDir, source, queueTypes, protocols, stores, security, store, memory: options.memory,
       nodeId: container.isRegistered(Tokens.NodeId) ? container.resolve(Tokens.NodeId) : options.nodeId,
     });
+  }
+
+  /**
+   * What `wharf config check` checks, in one run, opening nothing: everything create() checks, then
+   * the plugins' start hooks (users and ACL files load there) and the exposure check, each going as
+   * far as the problems before it allow.
+   * @throws the problems found (a ConfigError listing all of them, or the one plugin error when it
+   *   is alone), saying which checks they kept from running.
+   */
+  static async checkConfig(rawConfig: unknown, options: BrokerOptions = {}): Promise<void> {
+    const assembly = await assemble(rawConfig, options);
+    await startChecks(assembly);
+    assembly.problems.throwIfAny();
   }
 
   get running(): boolean {
@@ -219,7 +188,9 @@ export class Broker {
   private async runChecks(): Promise<void> {
     await this.runStartHooks();
     // After the start hooks (security plugins load their files there), before any port opens.
-    await assertSafeExposure(this.config, this.security);
+    await assertSafeExposure(this.config, this.security, {
+      authenticators: this.securityPlugins.authenticators, authorizers: this.securityPlugins.authorizers, plugins: this.plugins, source: this.source,
+    });
   }
 
 
@@ -316,29 +287,4 @@ export class Broker {
     }
     this.state = 'stopped';
   }
-}
-
-/** The memory alarm's watermarks, defaults applied (docs/configuration.md "limits"). */
-function memoryWatermarks(limits: BrokerConfig['limits']): { highWaterMark: number; lowWaterMark: number } {
-  const highWaterMark = limits.memoryHighWaterMark ?? defaultMemoryHighWaterMark();
-  return { highWaterMark, lowWaterMark: limits.memoryLowWaterMark ?? Math.floor(highWaterMark * DEFAULT_LOW_WATER_RATIO) };
-}
-
-function checkWatermarks(limits: BrokerConfig['limits']): ConfigIssue[] {
-  const { highWaterMark, lowWaterMark } = memoryWatermarks(limits);
-  if (highWaterMark === 0 || lowWaterMark < highWaterMark) return [];
-  return [{
-    path: ['limits', 'memoryLowWaterMark'],
-    message: `limits.memoryLowWaterMark (${lowWaterMark}) must be below limits.memoryHighWaterMark (${highWaterMark})`,
-    hint: 'publishers are paused at the high-watermark and resumed below the low one: leave a gap between them (the default low-watermark is 80% of the high one)',
-  }];
-}
-
-function pluginFailure(err: unknown, plugin: string, phase: 'register' | 'start', where?: string): WharfError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new WharfError(ErrorCodes.PLUGIN_FAILED, `plugin ${plugin}${where ? ` (${where})` : ''} failed to ${phase}: ${reason}`, {
-    cause: err,
-    hint: `fix the plugin's ${phase === 'register' ? 'options or installation' : 'environment (files, ports, services it needs)'}, or remove it from plugins`,
-    details: { plugin, phase },
-  });
 }

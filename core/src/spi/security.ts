@@ -54,9 +54,30 @@ export interface ConnectionInfo {
  */
 export type AuthDecision = { readonly principal: Principal } | { readonly rejected: true } | undefined;
 
+/**
+ * A setting that explains a security decision, so core can name it in an error (the start-up
+ * safety check): the plugin it belongs to and its path within that plugin's config entry (core
+ * turns it into the config file's line), or a place in another file the plugin reads.
+ */
+export interface SettingRef {
+  /** The plugin's name (its definition's `name`). */
+  readonly plugin: string;
+  /** The path within the plugin's entry in `plugins`, e.g. ['options', 'anonymous']. */
+  readonly path?: ReadonlyArray<string | number>;
+  /** Where it is written when not in the config file, e.g. `/etc/wharf/acl.yaml:3 rules[0]`. */
+  readonly where?: string;
+  /** What it says, briefly: `anonymous: { groups: [guest] }`. */
+  readonly text: string;
+}
+
 export interface Authenticator {
   readonly name: string;
   authenticate(credentials: Credentials, connection: ConnectionInfo): AuthDecision | Promise<AuthDecision>;
+  /**
+   * The setting that lets a client presenting nothing in (an `anonymous` option), or undefined.
+   * Optional: the safety check names it in its error when present.
+   */
+  guestSetting?(): SettingRef | undefined;
 }
 
 export interface Authorizer {
@@ -75,4 +96,9 @@ export interface Authorizer {
    * authorizer without this method is taken to grant something.
    */
   grantsAnything?(principal: Principal): boolean;
+  /**
+   * The rules that can give `principal` a right (what makes grantsAnything true). Optional: the
+   * safety check names them in its error when present.
+   */
+  grantsTo?(principal: Principal): readonly SettingRef[];
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { ErrorCodes, WharfError, type BrokerApi, type ConnectionInfo, type ListenerConfig, type Logger, type ProtocolAdapter } from '@wharf/core';
 import { StompConnection } from './connection.js';
 import { limitError } from './errors.js';
-import { DEFAULT_STOMP_OPTIONS, stompOptionsSchema, type StompOptions } from './options.js';
+import { resolveStompOptions, stompOptionsSchema, type StompListenerOptions, type StompOptions } from './options.js';
 
 export class StompAdapter implements ProtocolAdapter {
   readonly protocol = 'stomp';
@@ -12,11 +12,18 @@ export class StompAdapter implements ProtocolAdapter {
   readonly webSocketProtocols = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
   private readonly connections = new Set<StompConnection>();
   private readonly perListener = new Map<ListenerConfig | undefined, number>();
+  /** Each listener's options, resolved once (defaults, the heart-beat offer); no listener: the defaults. */
+  private readonly resolved = new WeakMap<ListenerConfig, StompOptions>();
+  private readonly defaults = resolveStompOptions(undefined);
 
   constructor(private readonly logger: Logger) {}
 
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener?: ListenerConfig): void {
-    const options: StompOptions = { ...DEFAULT_STOMP_OPTIONS, ...(listener?.options as Partial<StompOptions> | undefined) };
+    let options = listener === undefined ? this.defaults : this.resolved.get(listener);
+    if (options === undefined) {
+      options = resolveStompOptions(listener!.options as StompListenerOptions);
+      this.resolved.set(listener!, options);
+    }
     const open = this.perListener.get(listener) ?? 0;
     const conn = new StompConnection(stream, connection, broker, options, this.logger, () => {
       this.connections.delete(conn);

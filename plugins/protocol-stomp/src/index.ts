@@ -15,4 +15,7 @@ export default definePlugin({
 });
 
 export { StompAdapter } from './adapter.js';
-export { stompOptionsSchema, DEFAULT_STOMP_OPTIONS, type StompOptions } from './options.js';
+export {
+  stompOptionsSchema, DEFAULT_STOMP_OPTIONS, DEFAULT_MIN_SEND_MS, DEFAULT_MIN_RECEIVE_MS, heartBeatOffer, resolveStompOptions,
+  type StompOptions, type StompListenerOptions, type HeartBeatOption,
+} from './options.js';

@@ -16,12 +16,44 @@ export interface StompOptions {
   readonly maxUnackedPerSubscription: number;
   /** Most open connections on this listener. */
   readonly maxConnections: number;
-  /** What the server offers in CONNECTED `heart-beat`: [can send every ms, wants to receive every ms]. */
+  /**
+   * What the server offers in CONNECTED `heart-beat` (STOMP 1.2 §Heart-beating), as the floors of
+   * the two intervals: [the shortest interval it sends beats at, the shortest it checks a client's
+   * beats at]. Each side's wish above the floor wins: max(sx, cy) and max(cx, sy). In a listener's
+   * options either `[send, receive]` or `{ minSendMs, minReceiveMs }`; resolved to the pair.
+   */
   readonly heartBeat: readonly [number, number];
   /** A connection silent for longer than the agreed interval times this factor is closed. */
   readonly heartBeatGrace: number;
   /** Bytes queued for one client before its subscriptions are paused (backpressure). */
   readonly writeHighWaterMark: number;
+}
+
+/**
+ * The default floors: small, so a client's own wish decides (`heart-beat:0,500` gets a beat about
+ * every 500 ms; a client promising `500,0` that goes silent is closed after 500 ms × the grace),
+ * and large enough that timers cost nothing to speak of.
+ */
+export const DEFAULT_MIN_SEND_MS = 100;
+export const DEFAULT_MIN_RECEIVE_MS = 100;
+
+/** What a listener's options may say for `heartBeat`. */
+export type HeartBeatOption = readonly [number, number] | { readonly minSendMs?: number; readonly minReceiveMs?: number };
+
+/** The pair CONNECTED offers, from either form of the option. */
+export function heartBeatOffer(option: HeartBeatOption | undefined): readonly [number, number] {
+  if (option === undefined) return [DEFAULT_MIN_SEND_MS, DEFAULT_MIN_RECEIVE_MS];
+  if (Array.isArray(option)) return [option[0] ?? DEFAULT_MIN_SEND_MS, option[1] ?? DEFAULT_MIN_RECEIVE_MS];
+  const floors = option as { readonly minSendMs?: number; readonly minReceiveMs?: number };
+  return [floors.minSendMs ?? DEFAULT_MIN_SEND_MS, floors.minReceiveMs ?? DEFAULT_MIN_RECEIVE_MS];
+}
+
+/** A listener's options as written (validated), before the adapter resolves them to StompOptions. */
+export type StompListenerOptions = Partial<Omit<StompOptions, 'heartBeat'>> & { readonly heartBeat?: HeartBeatOption };
+
+/** Defaults filled in and `heartBeat` resolved to the pair: done once per listener. */
+export function resolveStompOptions(options: StompListenerOptions | undefined): StompOptions {
+  return { ...DEFAULT_STOMP_OPTIONS, ...options, heartBeat: heartBeatOffer(options?.heartBeat) };
 }
 
 export const stompOptionsSchema: JsonSchema = {
@@ -36,8 +68,19 @@ export const stompOptionsSchema: JsonSchema = {
     maxUnackedPerSubscription: { type: 'integer', minimum: 1, default: 10000, description: 'most unacknowledged messages per subscription in client ack modes' },
     maxConnections: { type: 'integer', minimum: 1, default: 10000, description: 'most open connections on this listener' },
     heartBeat: {
-      type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 2, maxItems: 2, default: [10000, 10000],
-      description: 'the heart-beat the server offers: [ms between beats it can send, ms between beats it wants]; 0 disables',
+      description: 'the heart-beat floors the server offers: { minSendMs, minReceiveMs } (or [send, receive]); a client\'s wish above them wins; 0 disables a direction',
+      default: { minSendMs: DEFAULT_MIN_SEND_MS, minReceiveMs: DEFAULT_MIN_RECEIVE_MS },
+      anyOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            minSendMs: { type: 'integer', minimum: 0, description: `the shortest interval between the server's beats, ms (default ${DEFAULT_MIN_SEND_MS}); 0: it sends none` },
+            minReceiveMs: { type: 'integer', minimum: 0, description: `the shortest interval at which a client's beats are checked, ms (default ${DEFAULT_MIN_RECEIVE_MS}); 0: none are checked` },
+          },
+        },
+        { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 2, maxItems: 2, description: '[send, receive] ms, as in CONNECTED' },
+      ],
     },
     heartBeatGrace: { type: 'number', minimum: 1, default: 1.5, description: 'silence allowed, as a multiple of the agreed heart-beat interval' },
     writeHighWaterMark: { type: 'integer', minimum: 1024, default: 1024 * 1024, description: 'bytes queued for one client before delivery to it pauses' },
@@ -53,7 +96,7 @@ export const DEFAULT_STOMP_OPTIONS: StompOptions = {
   maxSubscriptions: 1000,
   maxUnackedPerSubscription: 10000,
   maxConnections: 10000,
-  heartBeat: [10000, 10000],
+  heartBeat: [DEFAULT_MIN_SEND_MS, DEFAULT_MIN_RECEIVE_MS],
   heartBeatGrace: 1.5,
   writeHighWaterMark: 1024 * 1024,
 };

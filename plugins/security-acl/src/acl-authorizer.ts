@@ -3,7 +3,8 @@
  * rules that match the destination and name the principal, minus the union of their `deny`. No
  * rule, no right. Rule order does not change the answer; it is kept for explanations.
  */
-import type { Authorizer, Principal, Right } from '@wharf/core';
+import type { Authorizer, Principal, Right, SettingRef } from '@wharf/core';
+import { PLUGIN_NAME } from './options.js';
 import type { CompiledRule } from './rule.js';
 
 /** How one rule bore on one question, for `wharf acl explain`. */
@@ -65,6 +66,16 @@ export class AclAuthorizer implements Authorizer {
   /** Over-approximates: some rule names the principal, can apply to it, and allows something. */
   grantsAnything(principal: Principal): boolean {
     return this.applicable(principal).some(({ rule }) => rule.allow.length > 0);
+  }
+
+  /** The rules that can give `principal` a right, for the start-up safety check's error. */
+  grantsTo(principal: Principal): SettingRef[] {
+    return this.applicable(principal).filter(({ rule }) => rule.allow.length > 0).map(({ rule }) => {
+      const who = [rule.spec.users?.length ? `users [${rule.spec.users.join(', ')}]` : '', rule.spec.groups?.length ? `groups [${rule.spec.groups.join(', ')}]` : '']
+        .filter(Boolean).join(' and ');
+      const text = `match '${rule.spec.match}' for ${who} allows ${rule.allow.join(', ')}${rule.deny.length ? ` (denies ${rule.deny.join(', ')})` : ''}`;
+      return rule.optionPath ? { plugin: PLUGIN_NAME, path: rule.optionPath, text } : { plugin: PLUGIN_NAME, where: rule.where, text };
+    });
   }
 
   explain(principal: Principal, destination: string): Explanation {

@@ -12,7 +12,7 @@ import { parseRulesFile } from './rules-file.js';
 
 /** Compiles the rules written in the options. @throws ConfigError naming each bad rule. */
 export function compileOptionRules(options: Pick<AclOptions, 'rules'>): CompiledRule[] {
-  const { rules, issues } = compileRules(options.rules, (i) => `options.rules[${i}]`, (i) => ['options', 'rules', i]);
+  const { rules, issues } = compileRules(options.rules, (i) => `options.rules[${i}]`, (i) => ['options', 'rules', i], true);
   if (issues.length > 0) throw new ConfigError(issues, undefined, 'the ACL rules in the plugin options are invalid');
   return rules;
 }

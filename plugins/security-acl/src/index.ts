@@ -5,16 +5,13 @@
  */
 import { definePlugin } from '@wharf/core';
 import { AclRules } from './acl-rules.js';
-import { aclOptionsSchema, type AclOptions } from './options.js';
+import { aclOptionsSchema, PLUGIN_NAME, type AclOptions } from './options.js';
 
 export { AclAuthorizer, type Explanation, type RuleVerdict } from './acl-authorizer.js';
 export { AclRules, compileOptionRules, loadAcl } from './acl-rules.js';
 export { CompiledRule, compileRules, escapeRegex } from './rule.js';
 export { parseRulesFile, readRulesFile } from './rules-file.js';
-export { aclOptionsSchema, ruleSchema, type AclOptions, type RuleSpec } from './options.js';
-
-/** The plugin's name, as `wharf acl explain` finds it among the config's plugins. */
-export const PLUGIN_NAME = 'security-acl';
+export { aclOptionsSchema, PLUGIN_NAME, ruleSchema, type AclOptions, type RuleSpec } from './options.js';
 
 export default definePlugin<AclOptions>(
   {

@@ -1,6 +1,9 @@
 /** The plugin's options and the rule format (see README.md for the table). */
 import { ALL_RIGHTS, type JsonSchema, type Right } from '@wharf/core';
 
+/** The plugin's name, as `wharf acl explain` finds it among the config's plugins. */
+export const PLUGIN_NAME = 'security-acl';
+
 export interface RuleSpec {
   /** A regular expression searched for in the destination name; `${user}` and `${group}` stand for the caller. */
   readonly match: string;
@@ -32,6 +35,7 @@ export const ruleSchema: JsonSchema = {
   properties: {
     match: {
       type: 'string',
+      format: 'regex',
       description: 'a regular expression searched for in the destination name (anchor it with ^); ${user} and ${group} stand for the caller, escaped',
     },
     users: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'user names this rule applies to; "*" is everyone, anonymous clients included' },

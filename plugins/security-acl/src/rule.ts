@@ -32,8 +32,12 @@ export class CompiledRule {
   readonly usesUser: boolean;
   readonly usesGroup: boolean;
 
-  /** @param where e.g. `options.rules[2]` or `acl.yaml rules[0]`, for explanations. */
-  constructor(readonly spec: RuleSpec, readonly where: string) {
+  /**
+   * @param where e.g. `options.rules[2]` or `acl.yaml:3 rules[0]`, for explanations.
+   * @param optionPath for a rule written in the plugin options, its path in the plugin's entry
+   *   (['options', 'rules', 2]), so core can give the config file's line.
+   */
+  constructor(readonly spec: RuleSpec, readonly where: string, readonly optionPath?: ReadonlyArray<string | number>) {
     this.allow = spec.allow ?? [];
     this.deny = spec.deny ?? [];
     this.users = new Set(spec.users ?? []);
@@ -60,14 +64,14 @@ export class CompiledRule {
 }
 
 /** Compiles rules, reporting every bad expression (checked with placeholders filled in). */
-export function compileRules(specs: readonly RuleSpec[], where: (index: number) => string, path: (index: number) => Array<string | number>):
-  { rules: CompiledRule[]; issues: ConfigIssue[] } {
+export function compileRules(specs: readonly RuleSpec[], where: (index: number) => string, path: (index: number) => Array<string | number>,
+  inOptions = false): { rules: CompiledRule[]; issues: ConfigIssue[] } {
   const rules: CompiledRule[] = [];
   const issues: ConfigIssue[] = [];
   specs.forEach((spec, index) => {
     try {
       new RegExp(spec.match.split(USER).join('u').split(GROUP).join('g'));
-      rules.push(new CompiledRule(spec, where(index)));
+      rules.push(new CompiledRule(spec, where(index), inOptions ? path(index) : undefined));
     } catch (err) {
       issues.push({
         path: [...path(index), 'match'],

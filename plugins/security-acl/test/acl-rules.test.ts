@@ -54,14 +54,35 @@ describe('ACL rules file', function () {
     rules.close();
   });
 
-  it('as a plugin: a bad rule in the options stops the broker from being created, naming the rule', async () => {
+  it('as a plugin: a bad regex in the options is a config problem at the rule\'s pattern, with its line', async () => {
+    const source = { filepath: '/etc/wharf.yaml', locate: (path: ReadonlyArray<string | number>) => (path.join('.') === 'plugins.0.options.rules.0.match' ? { line: 9, column: 18 } : undefined) };
     const err = await Broker.create({
       plugins: [{ use: aclPlugin, options: { rules: [{ match: '(', users: ['*'], allow: ['read'] }] } }],
       routing: { prefixes: {}, fallback: 'reject' },
+    }, { logger: createLogger('silent'), source }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    const issue = (err as ConfigError).issues[0]!;
+    expect(issue.path).to.deep.equal(['plugins', 0, 'options', 'rules', 0, 'match']);
+    expect(issue.message).to.contain('not a valid regular expression');
+    expect(issue.line).to.equal(9);
+    expect((err as ConfigError).message).to.contain('/etc/wharf.yaml:9:18 plugins[0].options.rules[0].match');
+  });
+
+  it('a rule with a mistyped key: the unknown key with the nearest one, and that a rule needs users or groups', async () => {
+    const err = await Broker.create({
+      plugins: [{ use: aclPlugin, options: { rules: [{ match: '^/', grups: ['admins'], allow: ['read'] }] } }],
+      routing: { prefixes: {}, fallback: 'reject' },
     }, { logger: createLogger('silent') }).then(() => undefined, (e: unknown) => e);
-    expect(err).to.be.instanceOf(WharfError);
-    expect((err as WharfError).code).to.equal(ErrorCodes.PLUGIN_FAILED);
-    expect((err as WharfError).message).to.contain('options.rules[0].match');
+    const issues = (err as ConfigError).issues;
+    expect(issues.map((i) => i.message)).to.have.members(['unknown key "grups"', 'needs "users" or "groups"']);
+    expect(issues.find((i) => i.message.startsWith('unknown'))!.hint).to.equal('did you mean "groups"?');
+    expect((err as ConfigError).message).to.not.contain('missing required key');
+  });
+
+  it('a rules file: a mistyped key is named, and the rule needing users or groups is said, with lines', () => {
+    const text = 'rules:\n  - match: "^/a"\n    grups: [g]\n    allow: [read]\n';
+    expect(() => parseRulesFile(text, '/etc/acl.yaml')).to.throw(/acl\.yaml:3:\d+ rules\[0\]\.grups: unknown key "grups"[^]*did you mean "groups"/)
+      .and.to.match(/acl\.yaml:2:\d+ rules\[0\]: needs "users" or "groups"/);
   });
 
   it('as a plugin: an unknown right is a config error', async () => {

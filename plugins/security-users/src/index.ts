@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { definePlugin } from '@wharf/core';
-import { usersOptionsSchema, type UsersOptions } from './options.js';
+import { PLUGIN_NAME, usersOptionsSchema, type UsersOptions } from './options.js';
 import { UsersAuthenticator } from './users-authenticator.js';
 import { UserStore } from './user-store.js';
 
@@ -15,10 +15,7 @@ export { FailureThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from './failu
 export { hashPassword, verifyPassword, parseHash, DEFAULT_PARAMS, type ScryptParams, type ParsedHash } from './password-hash.js';
 export { parseUsersFile, readUsersFile, checkUserName, checkGroupName, ANONYMOUS_NAME, type UserEntry } from './users-file.js';
 export { checkNewUser, setUserInText, removeUserFromText, readTextOrEmpty, writeFileAtomically } from './users-file-edit.js';
-export { usersOptionsSchema, type UsersOptions } from './options.js';
-
-/** The plugin's name, as `wharf users` finds it among the config's plugins. */
-export const PLUGIN_NAME = 'security-users';
+export { PLUGIN_NAME, usersOptionsSchema, type UsersOptions } from './options.js';
 
 export default definePlugin<UsersOptions>(
   {

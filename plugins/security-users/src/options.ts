@@ -1,6 +1,9 @@
 /** The plugin's options (see README.md for the table). */
 import type { JsonSchema } from '@wharf/core';
 
+/** The plugin's name, as `wharf users` finds it among the config's plugins. */
+export const PLUGIN_NAME = 'security-users';
+
 export interface UsersOptions {
   /** The users file, relative to the config file. */
   readonly file: string;

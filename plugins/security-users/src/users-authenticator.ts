@@ -19,10 +19,10 @@
  * type passwords into the login field).
  */
 import type { Logger } from '@wharf/core';
-import type { AuthDecision, Authenticator, ConnectionInfo, Credentials, Principal } from '@wharf/core';
+import type { AuthDecision, Authenticator, ConnectionInfo, Credentials, Principal, SettingRef } from '@wharf/core';
 import { FailureThrottle, sleep } from './failure-throttle.js';
 import { FairScheduler } from './fair-scheduler.js';
-import type { UsersOptions } from './options.js';
+import { PLUGIN_NAME, type UsersOptions } from './options.js';
 import { decoyHash, verifyPassword, type ParsedHash } from './password-hash.js';
 import { ANONYMOUS_NAME } from './users-file.js';
 import type { UserStore } from './user-store.js';
@@ -66,6 +66,16 @@ export class UsersAuthenticator implements Authenticator {
     if (this.options.certificates && connection.peerCertificate) return this.byCertificate(connection);
     if (this.anonymous) return { principal: this.anonymous };
     return undefined;
+  }
+
+  /** The `anonymous` option, for the start-up safety check's error (it lets clients without credentials in). */
+  guestSetting(): SettingRef | undefined {
+    if (!this.anonymous) return undefined;
+    return {
+      plugin: PLUGIN_NAME,
+      path: ['options', 'anonymous'],
+      text: `anonymous: { groups: [${this.anonymous.groups.join(', ')}] } lets clients without credentials in as "${ANONYMOUS_NAME}"`,
+    };
   }
 
   private async byPassword(login: string, passcode: string, connection: ConnectionInfo): Promise<AuthDecision> {

@@ -9,6 +9,7 @@
  * refused whole (the broker keeps the users it had) rather than half applied.
  */
 import { readFile } from 'node:fs/promises';
+import { distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '@wharf/core';
 import { parseHash, type ParsedHash } from './password-hash.js';
@@ -93,9 +94,15 @@ function readEntry(name: string, raw: unknown, report: (issue: ConfigIssue) => v
     return undefined;
   }
   for (const key of Object.keys(entry)) {
-    if (key !== 'password' && key !== 'groups') report({ path: ['users', name, key], message: `unknown key "${key}"`, hint: 'a user has password and groups' });
+    if (key !== 'password' && key !== 'groups') report({ path: ['users', name, key], message: `unknown key "${key}"`, hint: nearestKey(key) });
   }
   return problem ? undefined : { name, password, groups: [...new Set(groups as string[])] };
+}
+
+/** "did you mean groups?" for a near miss (one or two letters off), else the two keys a user has. */
+function nearestKey(key: string): string {
+  const near = ['password', 'groups'].find((k) => distance(key.toLowerCase(), k) <= 2);
+  return near ? `did you mean "${near}"?` : 'a user has password and groups';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -11,7 +11,7 @@ import queueCommand from '@wharf/queue-command';
 import queuePubsub from '@wharf/queue-pubsub';
 import queueQueue from '@wharf/queue-queue';
 import queueTopic from '@wharf/queue-topic';
-import stomp, { StompAdapter, type StompOptions } from '../../src/index.js';
+import stomp, { StompAdapter, type StompListenerOptions } from '../../src/index.js';
 import { encodeFrame, FrameParser, type Frame, type StompVersion } from '../../src/codec/index.js';
 
 export type Headers = ReadonlyArray<readonly [string, string]> | Readonly<Record<string, string>>;
@@ -23,13 +23,13 @@ export interface StompTestBroker {
   readonly broker: Broker;
   readonly adapter: StompAdapter;
   /** Opens a connection on `listener` (a fresh one by default) and returns the client end. */
-  open(options?: Partial<StompOptions>, listener?: ListenerConfig): StompTestClient;
+  open(options?: StompListenerOptions, listener?: ListenerConfig): StompTestClient;
   /** Opens a connection and sends CONNECT; resolves once CONNECTED is in. */
-  connect(headers?: Headers, options?: Partial<StompOptions>): Promise<StompTestClient>;
+  connect(headers?: Headers, options?: StompListenerOptions): Promise<StompTestClient>;
   stop(): Promise<void>;
 }
 
-export function listenerConfig(options: Partial<StompOptions> = {}): ListenerConfig {
+export function listenerConfig(options: StompListenerOptions = {}): ListenerConfig {
   return { protocol: 'stomp', transport: 'tcp', host: '127.0.0.1', port: 0, options: { ...options } };
 }
 
@@ -37,7 +37,7 @@ export async function startStompBroker(config: Record<string, unknown> = {}, ext
   const broker = await startTestBroker({ ...config, plugins: [queueTopic, queueQueue, queuePubsub, queueCommand, stomp, ...extraPlugins] });
   const adapter = new StompAdapter(broker.logger);
   const clients: StompTestClient[] = [];
-  const open = (options: Partial<StompOptions> = {}, listener: ListenerConfig = listenerConfig(options)): StompTestClient => {
+  const open = (options: StompListenerOptions = {}, listener: ListenerConfig = listenerConfig(options)): StompTestClient => {
     const [server, client] = memoryDuplexPair();
     adapter.accept(server, testConnection({ protocol: 'stomp' }), broker.mqm, listener);
     const c = new StompTestClient(client);
@@ -186,8 +186,8 @@ export class StompTestClient {
    * `message` header and a text/plain body, `receipt-id` when the bad frame asked for a receipt,
    * then the close. Returns the ERROR.
    */
-  async expectError(expected: { message?: RegExp; receiptId?: string } = {}): Promise<Frame> {
-    const frame = await this.next('ERROR');
+  async expectError(expected: { message?: RegExp; receiptId?: string; timeoutMs?: number } = {}): Promise<Frame> {
+    const frame = await this.next('ERROR', expected.timeoutMs);
     const message = header(frame, 'message');
     expect(message, 'ERROR message header').to.be.a('string').and.not.equal('');
     if (expected.message) expect(message).to.match(expected.message);
