@@ -19,6 +19,7 @@ import { SecurityGate } from '../mqm/security-gate.js';
 import { Router } from '../routing/router.js';
 import type { BrokerConfig, ConfigSource } from '../spi/config.js';
 import type { Store } from '../spi/store.js';
+import { Tokens } from '../spi/tokens.js';
 import { CORE_VERSION } from '../version.js';
 import { assemble, memoryWatermarks, pluginFailure, startChecks } from './assembly.js';
 import type { LoadedPlugin } from './loader.js';
