@@ -22,8 +22,10 @@ export class Exchange {
     readonly logger: Logger,
   ) {
     this.finished = new Promise((resolve) => {
+      // 'finish': the last byte went to the stream. A 'close' without it: the client went away first
+      // (res.writableFinished is no help there: a response whose socket is gone reads as finished).
       res.once('finish', () => resolve(true));
-      res.once('close', () => resolve(res.writableFinished));
+      res.once('close', () => resolve(false));
     });
   }
 

@@ -23,6 +23,8 @@ import { parseEndpoint } from './request.js';
 
 interface Connection {
   readonly info: ConnectionInfo;
+  /** Requests seen: numbers each request's session. */
+  requests: number;
   inFlight: number;
   idle: NodeJS.Timeout | undefined;
 }
@@ -45,7 +47,7 @@ export class HttpListener implements PollGate {
   }
 
   serve(stream: Duplex, info: ConnectionInfo): void {
-    const connection: Connection = { info, inFlight: 0, idle: undefined };
+    const connection: Connection = { info, requests: 0, inFlight: 0, idle: undefined };
     this.connections.set(stream, connection);
     stream.on('error', (err: Error) => this.logger.debug({ connection: info.id, err: err.message }, 'HTTP connection error'));
     stream.once('close', () => {
@@ -73,7 +75,10 @@ export class HttpListener implements PollGate {
     res.once('close', () => {
       if (--connection.inFlight === 0) this.armIdle(stream, connection);
     });
-    const exchange = new Exchange(req, res, connection.info, this.broker, this.options, this.logger);
+    // Core names a session after its connection and allows one per connection id at a time; pipelined
+    // requests of one connection are open at once, so each request's session gets its own id.
+    const info: ConnectionInfo = { ...connection.info, id: `${connection.info.id}.${++connection.requests}` };
+    const exchange = new Exchange(req, res, info, this.broker, this.options, this.logger);
     this.handle(exchange).catch((err: unknown) => {
       const error = asClientError(err);
       if (error.cause !== undefined) this.logger.error({ err: error.cause, connection: connection.info.id }, 'HTTP request failed');
