@@ -10,7 +10,7 @@ import type { HttpOptions } from './options.js';
 
 export class Exchange {
   private answered = false;
-  /** Resolves when the answer went out whole; false if the client went away first. */
+  /** Resolves true once the answer was handed whole to the stream; false if the client went away first. */
   readonly finished: Promise<boolean>;
 
   constructor(
@@ -22,8 +22,8 @@ export class Exchange {
     readonly logger: Logger,
   ) {
     this.finished = new Promise((resolve) => {
-      // 'finish': the last byte went to the stream. A 'close' without it: the client went away first
-      // (res.writableFinished is no help there: a response whose socket is gone reads as finished).
+      // 'finish': the last byte was handed to the stream (for a socket: to the kernel). A 'close'
+      // without a 'finish' before it: the client went away before the answer was out.
       res.once('finish', () => resolve(true));
       res.once('close', () => resolve(false));
     });
