@@ -11,7 +11,7 @@
  * timer that starts on 'listening') and, on streams that are not sockets, the keep-alive timeout
  * (socket.setTimeout). The idle timer here covers all three for every kind of stream.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BrokerApi, ConnectionInfo, Logger } from '@wharf/core';
 import { asClientError } from './errors.js';
@@ -42,7 +42,7 @@ export class HttpListener implements PollGate {
       if (!stream.writable || err.code === 'ECONNRESET') return void stream.destroy();
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
       const body = JSON.stringify({ error: { code: 'WHARF_ERR_PROTOCOL', message: `malformed HTTP request (${err.code ?? err.message})`, hint: 'send HTTP/1.1 requests' } });
-      stream.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      stream.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     });
   }
 

@@ -1,5 +1,6 @@
 /** What each kind of refusal is answered with: the status, the JSON body with the broker's words, the headers HTTP asks for. */
 import { expect } from 'chai';
+import { connect as connectTcp } from 'node:net';
 import type { Broker } from '@wharf/core';
 import { HttpBrokerClient } from '../src/client.js';
 import { ALICE, GUEST, alice, startHttpBroker } from './broker.js';
@@ -96,6 +97,22 @@ describe('http adapter: status codes and error bodies', () => {
     await alice(broker).publish('/queue/s-busy', 'two');
     expect((await Promise.all(polls)).flat().map((m) => m.body.toString()).sort()).to.deep.equal(['one', 'two']);
     expect(await alice(broker).poll('/queue/s-busy'), 'a slot is free again').to.deep.equal([]);
+  });
+
+  it('400 (and the close) for bytes that are not HTTP; 431 for headers over Node\'s limit; both with JSON bodies', async () => {
+    const raw = (bytes: string): Promise<string> => new Promise((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
+      socket.on('error', () => undefined);
+      socket.once('close', () => resolve(text));
+      socket.write(bytes);
+    });
+    const garbage = await raw('\u00ff\u00fe not http\r\n\r\n');
+    expect(garbage).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(errorOf(Buffer.from(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).message).to.match(/^malformed HTTP request/);
+    const huge = await raw(`GET /poll/queue/s HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).to.match(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 
   it('destinations are percent-decoded per segment', async () => {
