@@ -23,13 +23,6 @@ export class HttpAdapter implements ProtocolAdapter {
     served.serve(stream, connection);
   }
 
-  /** Polls open on every listener. */
-  get openPolls(): number {
-    let count = 0;
-    for (const listener of this.listeners.values()) count += listener.open.size;
-    return count;
-  }
-
   async shutdown(): Promise<void> {
     await Promise.all([...this.listeners.values()].map((listener) => listener.shutdown()));
   }
