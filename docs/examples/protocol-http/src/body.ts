@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { limitError, protocolError } from './errors.js';
 
 export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  // The client may have gone while its credentials were being checked.
+  if (req.destroyed) return Promise.reject(protocolError('the client went away before its body ended'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;

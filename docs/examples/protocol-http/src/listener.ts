@@ -17,7 +17,7 @@ import type { BrokerApi, ConnectionInfo, Logger } from '@wharf/core';
 import { asClientError } from './errors.js';
 import { Exchange } from './exchange.js';
 import type { HttpOptions } from './options.js';
-import { POLL_CLOSED, Poll, type PollGate } from './poll.js';
+import { shuttingDown, Poll, type PollGate } from './poll.js';
 import { publish } from './publish.js';
 import { parseEndpoint } from './request.js';
 
@@ -61,7 +61,7 @@ export class HttpListener implements PollGate {
   /** The broker is stopping: waiting polls are answered 503, idle connections closed. */
   async shutdown(): Promise<void> {
     const answered: Array<Promise<unknown>> = [];
-    for (const poll of [...this.open]) answered.push(poll.shutdown(POLL_CLOSED()));
+    for (const poll of [...this.open]) answered.push(poll.shutdown(shuttingDown()));
     await Promise.all(answered);
     for (const [stream, connection] of this.connections) if (connection.inFlight === 0) stream.end();
   }

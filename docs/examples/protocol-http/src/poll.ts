@@ -153,4 +153,4 @@ class PollConsumer {
   }
 }
 
-export const POLL_CLOSED = (): WharfError => new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down', { hint: 'poll again once the broker is back' });
+export const shuttingDown = (): WharfError => new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down', { hint: 'poll again once the broker is back' });
