@@ -18,7 +18,6 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.NOT_SUBSCRIBABLE]: 400,
   [ErrorCodes.PROTOCOL]: 400,
   [ErrorCodes.BAD_COMMAND]: 400,
-  [ErrorCodes.CYCLE]: 409,
   [ErrorCodes.OVERFLOW]: 503,
   [ErrorCodes.CLOSED]: 503,
   [ErrorCodes.STORE]: 500,

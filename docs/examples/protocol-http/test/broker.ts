@@ -19,7 +19,12 @@ export async function startHttpBroker(options: Record<string, unknown> = {}, tra
   const broker = await Broker.create({
     plugins: ['@wharf/queue-topic', '@wharf/queue-queue', '@wharf/queue-pubsub', httpPlugin, testSecurityPlugin()],
     listeners: transports.map(listener),
-    routing: { rules: [], prefixes: { '/queue/': 'queue', '/topic/': 'topic', '/pubsub/': 'pubsub' }, fallback: 'reject' },
+    routing: {
+      // A queue that holds one message and refuses more: the 503 of an overflow.
+      rules: [{ match: '^/queue/full$', type: 'queue', options: { maxLength: 1, overflow: 'reject' } }],
+      prefixes: { '/queue/': 'queue', '/topic/': 'topic', '/pubsub/': 'pubsub' },
+      fallback: 'reject',
+    },
   }, { configDir: FIXTURES, logger: createLogger(process.env.WHARF_TEST_LOG ?? 'silent', process.stderr) });
   await broker.start();
   return broker;

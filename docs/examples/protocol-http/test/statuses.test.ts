@@ -115,6 +115,14 @@ describe('http adapter: status codes and error bodies', () => {
     expect(huge).to.match(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 
+  it('503 for a queue that is full and refuses more, with Retry-After', async () => {
+    await alice(broker).publish('/queue/full', 'the one it holds');
+    const refused = await client().request('POST', '/publish/queue/full', {}, 'one too many');
+    expect(refused.status).to.equal(503);
+    expect(refused.headers['retry-after']).to.equal('1');
+    expect(errorOf(refused.body).code).to.equal('WHARF_ERR_OVERFLOW');
+  });
+
   it('destinations are percent-decoded per segment', async () => {
     await alice(broker).publish('/queue/with space/and%', 'odd name');
     expect(broker.mqm.lookup('/queue/with space/and%')).to.not.equal(undefined);
