@@ -1,6 +1,7 @@
 /**
- * What a protocol adapter's author gives describeProtocolAdapter(): a small client for their own
- * wire format. The suite cannot speak every protocol, so it speaks through this driver; everything
+ * What the author of a streaming protocol adapter (a connection that stays open and gets messages
+ * pushed: STOMP, JSONL) gives describeProtocolAdapter(): a small client for their own wire format.
+ * Request/response protocols give a RequestResponseTestDriver instead (protocol-request-driver.ts). The suite cannot speak every protocol, so it speaks through this driver; everything
  * else (the broker, its TCP listener, the security plugin, the checks) the suite brings.
  */
 import type { AckMode } from '@wharf/core';
@@ -64,6 +65,12 @@ export interface TestProtocolClient {
    * connection; rejects if it closed without an error, or neither happened within `timeoutMs`.
    */
   expectError(timeoutMs: number): Promise<string>;
+  /**
+   * Writes bytes the protocol's rules refuse on this open connection (JSONL: a line that is not
+   * JSON; STOMP: a frame with an unknown command), for the check that bad input gets an error and
+   * a close. Without it the suite sends its own garbage on a fresh connection instead.
+   */
+  sendMalformed?(): void;
   /** Stops reading from the socket, so the broker's writes back up. */
   pause(): void;
   /** Reads again. */

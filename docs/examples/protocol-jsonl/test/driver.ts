@@ -30,6 +30,11 @@ class JsonlTestClient implements TestProtocolClient {
     return (await this.client.expectError(timeoutMs)).message;
   }
 
+  /** A line that is not JSON: the adapter answers with an error line and closes. */
+  sendMalformed(): void {
+    this.client.writeLine('{"op": "send", not json');
+  }
+
   pause(): void {
     this.client.pause();
   }

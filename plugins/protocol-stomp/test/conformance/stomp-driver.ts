@@ -112,6 +112,11 @@ class StompTestClient implements TestProtocolClient {
     return this.error;
   }
 
+  /** STOMP 1.2 §Frames: an unknown command is an error; the server answers ERROR and closes. */
+  sendMalformed(): void {
+    this.write('NOT-A-COMMAND', []);
+  }
+
   pause(): void {
     this.socket.pause();
   }
