@@ -8,7 +8,7 @@ import type { ConformanceProfile } from '@wharf/testkit/run-conformance';
 const profile: ConformanceProfile = {
   queueTypes: {
     // Queue-like: held until someone subscribes; unacknowledged messages come back.
-    __NAME__: { holdsMessages: true, redelivers: true },
+    '__NAME__': { holdsMessages: true, redelivers: true },
   },
 };
 
