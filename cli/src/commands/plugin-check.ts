@@ -7,7 +7,7 @@
  *
  * @wharf/testkit (and with it mocha) is imported here, on use, so `wharf start` never loads it.
  */
-import { ErrorCodes, WharfError } from '@wharf/core';
+import { ErrorCodes, WharfError, loadPlugins } from '@wharf/core';
 import { describeFailure } from '../output.js';
 import { checkTarget } from '../plugin/target.js';
 
@@ -21,6 +21,9 @@ export async function pluginCheck(plugin: string, options: PluginCheckOptions, o
   let run: Awaited<ReturnType<typeof runConformance>>;
   try {
     const target = await checkTarget(plugin, options.config, process.cwd());
+    // First as the broker loads it (this is where loading fails, with its cause); from then on
+    // every @wharf/core import, the conformance profile's included, gets this broker's core.
+    await loadPlugins([target.entry], target.configDir);
     const profile = target.packageDir === undefined ? undefined : await loadProfile(loadConformanceProfile, target.packageDir);
     run = await runConformance({ plugins: [target.entry], configDir: target.configDir }, profile, {
       onResult: (r) => out(r.passed ? `✓ ${r.suite} › ${r.title}` : `✗ ${r.suite} › ${r.title}: ${r.error ?? 'failed'}`),
