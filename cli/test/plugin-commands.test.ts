@@ -151,12 +151,12 @@ describe('wharf plugin check', function () {
     expect(stdout).to.contain('0 passed, 0 failed').and.contain('not checked: queue type no-profile').and.contain('holdsMessages');
   });
 
-  it('checks the other kinds it scaffolds: store, authenticator, authorizer', async () => {
-    for (const kind of ['store', 'authenticator', 'authorizer']) {
+  it('checks the other kinds it scaffolds: store, authenticator, authorizer, protocol', async () => {
+    for (const kind of ['store', 'authenticator', 'authorizer', 'protocol']) {
       await scaffold(kind, `a-${kind}`);
       const { code, stdout, stderr } = await wharf(['plugin', 'check', `./a-${kind}`], dir);
       expect(code, `${kind}: ${stdout}${stderr}`).to.equal(0);
-      expect(stdout).to.match(new RegExp(`^✓ ${kind} conformance: a-${kind} › `, 'm')).and.match(/^\d+ passed, 0 failed$/m);
+      expect(stdout).to.match(new RegExp(`^✓ ${kind === 'protocol' ? 'protocol adapter' : kind} conformance: a-${kind} › `, 'm')).and.match(/^\d+ passed, 0 failed$/m);
     }
   });
 
