@@ -160,6 +160,20 @@ describe('wharf plugin check', function () {
     }
   });
 
+  it('takes the plugin\'s options from --config, and names the line of a bad one', async () => {
+    await scaffold('authenticator', 'configured-auth');
+    const config = join(dir, 'configured.yaml');
+    await writeFile(config, 'plugins:\n  - use: ./configured-auth\n    options:\n      users:\n        alice: { passwordHash: "plain-text" }\n');
+    const bad = await wharf(['plugin', 'check', './configured-auth', '--config', config], dir);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/configured\.yaml:5:\d+ plugins\[0\]\.options\.users\.alice\.passwordHash/);
+    // A whole valid config: --config checks it as the broker would before the suites run.
+    await writeFile(config, 'plugins:\n  - use: ./configured-auth\n    options: { users: {} }\nrouting: { rules: [], prefixes: {}, fallback: reject }\n');
+    const good = await wharf(['plugin', 'check', './configured-auth', '--config', config, '--grep', 'has a name'], dir);
+    expect(good.code, good.stderr).to.equal(0);
+    expect(good.stdout).to.contain('✓ authenticator conformance: configured-auth › has a name');
+  });
+
   it('exits 2 with the real cause when the plugin cannot be loaded: a syntax error\'s file:line:column', async () => {
     const plugin = await scaffold('queue-type', 'syntax-queue');
     await edit(join(plugin, 'src', 'queue.js'), '  purge() {', '  purge() {{');

@@ -8,6 +8,7 @@
  * @wharf/testkit (and with it mocha) is imported here, on use, so `wharf start` never loads it.
  */
 import { ErrorCodes, WharfError, loadPlugins } from '@wharf/core';
+import { prepareBroker } from '../load.js';
 import { describeFailure } from '../output.js';
 import { checkTarget } from '../plugin/target.js';
 
@@ -21,6 +22,9 @@ export async function pluginCheck(plugin: string, options: PluginCheckOptions, o
   let run: Awaited<ReturnType<typeof runConformance>>;
   try {
     const target = await checkTarget(plugin, options.config, process.cwd());
+    // With --config, the config is checked first as the broker would: a bad option of the plugin
+    // is reported with its line in the file.
+    if (target.config) await prepareBroker(target.config);
     // First as the broker loads it (this is where loading fails, with its cause); from then on
     // every @wharf/core import, the conformance profile's included, gets this broker's core.
     await loadPlugins([target.entry], target.configDir);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ErrorCodes, WharfError, type PluginEntry } from '@wharf/core';
+import type { LoadedConfig } from '@wharf/config';
 import { loadBrokerConfig } from '../load.js';
 
 export interface CheckTarget {
@@ -16,6 +17,8 @@ export interface CheckTarget {
   readonly configDir: string;
   /** The plugin's package folder, where package.json names the conformance profile (none for a lone file). */
   readonly packageDir: string | undefined;
+  /** The config --config named, if any. */
+  readonly config?: LoadedConfig;
 }
 
 const isPath = (s: string): boolean => s.startsWith('.') || isAbsolute(s) || existsSync(s);
@@ -26,7 +29,7 @@ export async function checkTarget(plugin: string, configFile: string | undefined
   const use = isPath(plugin) ? resolve(cwd, plugin) : plugin;
   const packageDir = isPath(plugin) ? packageFolderOf(use) : installedPackageFolder(plugin, configDir, cwd);
   const options = loaded ? optionsFromConfig(loaded.config.plugins, use, configDir) : undefined;
-  return { entry: options ? { use, options } : use, configDir, packageDir };
+  return { entry: options ? { use, options } : use, configDir, packageDir, ...(loaded ? { config: loaded } : {}) };
 }
 
 /** A folder with a package.json is the package; a file belongs to the nearest package above it. */
