@@ -83,6 +83,15 @@ describe('packaging: every @wharf package is publish-ready', function () {
     }
   });
 
+  it('ships every template `wharf plugin new` writes from (npm drops files such as .npmrc, so none is named so)', async () => {
+    const templates = (await readdir(join(root, 'cli', 'templates'), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(join(root, 'cli'), join(entry.parentPath, entry.name)));
+    expect(templates.length).to.be.greaterThan(20);
+    const files = new Set(packed.get('@wharf/cli')!.files.map((f) => f.path));
+    for (const template of templates) expect(files, template).to.include(template);
+  });
+
   it('declares exports, files and the Node.js version, and takes @wharf/core as a peer where it plugs into a broker', () => {
     for (const dir of publishable) {
       const pkg = manifests.get(dir)!;
