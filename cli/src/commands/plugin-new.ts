@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import validatePackageName from 'validate-npm-package-name';
 import { CORE_VERSION } from '@wharf/core';
 import { SCAFFOLD_KINDS, registeredName, type ScaffoldKind } from '../plugin/kinds.js';
-import { CLI_DIR, packageJson } from '../plugin/package-json.js';
+import { CLI_DIR, packageJson, wharfCheckout } from '../plugin/package-json.js';
 import { renderTree, type Placeholders } from '../plugin/render.js';
 
 export interface PluginNewOptions {
@@ -59,6 +59,10 @@ export async function pluginNew(kind: string, name: string, options: PluginNewOp
   await writeFile(join(dir, '.mocharc.json'), `${JSON.stringify(mocharc, null, 2)}\n`);
   written.push('package.json', '.mocharc.json');
 
+  const unbuilt = unbuiltCheckoutPackages();
+  if (unbuilt.length > 0) {
+    err(`warning: ${unbuilt.join(' and ')} of this Wharf checkout ${unbuilt.length > 1 ? 'are' : 'is'} not built, and npm install copies the built files\n  hint: run npm run build in ${wharfCheckout()!.root} before npm install here`);
+  }
   const shown = relative(process.cwd(), dir) || '.';
   out(`created ${kind} plugin ${name} (${js ? 'JavaScript' : 'TypeScript'}) in ${dir}, registering "${values.__NAME__}":`);
   for (const file of written.sort()) out(`  ${file}`);
@@ -66,4 +70,13 @@ export async function pluginNew(kind: string, name: string, options: PluginNewOp
   out(`  cd ${shown} && npm install && npm test`);
   out(`  npx wharf plugin check ${shown}`);
   return 0;
+}
+
+/** The checkout's packages the new one installs from (`file:`) whose built entry is missing. */
+function unbuiltCheckoutPackages(): string[] {
+  const checkout = wharfCheckout();
+  if (checkout === undefined) return [];
+  return [['@wharf/core', 'core'], ['@wharf/testkit', 'test/testkit']]
+    .filter(([, folder]) => !existsSync(join(checkout.root, folder!, 'dist', 'src', 'index.js')))
+    .map(([name]) => name!);
 }
