@@ -81,7 +81,9 @@ function brokerSibling(pkg: string): string | undefined {
 function syntaxError(error: SyntaxError, moduleUrl: string): ImportFailure {
   // CommonJS (and V8 for some ES modules) put "file:line\n<source>\n   ^" on top of the stack;
   // for ES modules Node 20 keeps it to itself and prints it only for an uncaught error, so a
-  // child process imports the module and reads it there (parsing fails before any code runs).
+  // child process imports the module and reads it there. Node parses a module's whole static
+  // import graph before it runs any of it, so the child runs none of the plugin's code (unless the
+  // broken file is imported dynamically; the child then ends within LOCATE_TIMEOUT_MS anyway).
   const location = sourceLocation(error.stack ?? '') ?? locateInChild(moduleUrl);
   const at = location ? `${location.file}:${location.line}:${location.column}` : undefined;
   return {
