@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { CORE_VERSION } from '@wharf/core';
 import { aclExplain, type AclExplainOptions } from './commands/acl-explain.js';
 import { configCheck } from './commands/config-check.js';
+import { pluginCheck, type PluginCheckOptions } from './commands/plugin-check.js';
+import { pluginNew, type PluginNewOptions } from './commands/plugin-new.js';
 import { routesExplain } from './commands/routes-explain.js';
 import { start } from './commands/start.js';
 import { usersAdd, usersRemove, type UsersOptions } from './commands/users.js';
@@ -74,6 +76,22 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('-f, --file <file>', 'a rules file to read instead of the config')
     .option(...configOption)
     .action(async (destination: string, opts: AclExplainOptions) => setCode(await aclExplain(destination, opts, io.out)));
+
+  // Plugins written outside this repo (docs/publishing-plugins.md).
+  const plugin = program.command('plugin').description('write and check plugins');
+  plugin.command('new')
+    .description('write a plugin package whose tests run its kind\'s conformance suite (kinds: queue-type, protocol, authenticator, authorizer, store)')
+    .argument('<kind>', 'queue-type | protocol | authenticator | authorizer | store')
+    .argument('<name>', 'the npm package name, e.g. wharf-queue-priority')
+    .option('-d, --dir <dir>', 'the folder to write (default: ./<name>); must be empty or missing')
+    .option('--js', 'plain ESM JavaScript with JSDoc types instead of TypeScript')
+    .action(async (kind: string, name: string, opts: PluginNewOptions) => setCode(await pluginNew(kind, name, opts, io.out, io.err)));
+  plugin.command('check')
+    .description('load a plugin as the broker would and run its conformance suites (exit 1: a check failed; 2: it cannot be loaded)')
+    .argument('<plugin>', 'a plugin folder or file, or an installed package name')
+    .option('-c, --config <file>', 'a config that lists the plugin: its options there are used, and paths are relative to it')
+    .option('--grep <text>', 'run only the checks whose title contains TEXT')
+    .action(async (target: string, opts: PluginCheckOptions) => setCode(await pluginCheck(target, opts, io.out, io.err)));
   return program;
 }
 

@@ -3,6 +3,7 @@
  * Every failure stops the start with an error that names the plugin, where the config names it,
  * and the fix. Nothing is skipped.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +15,8 @@ import { formatPath } from '../config/issues.js';
 import type { ConfigSource, PluginEntry } from '../spi/config.js';
 import { isPluginDefinition, PLUGIN_KINDS, type PluginDefinition } from '../spi/plugin.js';
 import { CORE_VERSION } from '../version.js';
+import { explainImportFailure } from './load-failure.js';
+import { ensureOneCore } from './one-core.js';
 
 export interface LoadedPlugin {
   readonly definition: PluginDefinition<unknown>;
@@ -57,6 +60,15 @@ function resolveSpecifier(specifier: string, configDir: string): string | undefi
   return undefined;
 }
 
+function notFoundHint(use: string, configDir: string): string {
+  if (!isLocalPath(use)) return `install it next to the config (cd ${configDir} && npm install ${use}) or write a path starting with ./ for a local file`;
+  const target = resolve(configDir, use);
+  if (existsSync(join(target, 'package.json'))) {
+    return `${target} has a package.json, but the file its "exports"/"main" names is missing: build the plugin (cd ${target} && npm run build)`;
+  }
+  return `paths are relative to the config file's folder ${configDir}; check that ${target} exists`;
+}
+
 export async function loadPlugin(entry: PluginEntry, index: number, configDir: string, source?: ConfigSource): Promise<LoadedPlugin> {
   const where = entryLocation(index, source);
   const wrapped = typeof entry === 'object' && !isPluginDefinition(entry)
@@ -71,18 +83,19 @@ export async function loadPlugin(entry: PluginEntry, index: number, configDir: s
     const url = resolveSpecifier(use, configDir);
     if (url === undefined) {
       throw new WharfError(ErrorCodes.PLUGIN_NOT_FOUND, `plugin ${use} (${where}) was not found`, {
-        hint: isLocalPath(use)
-          ? `paths are relative to the config file's folder ${configDir}; check that ${resolve(configDir, use)} exists`
-          : `install it (npm install ${use}) or write a path starting with ./ for a local file`,
+        hint: notFoundHint(use, configDir),
         details: { plugin: use },
       });
     }
+    // The plugin gets the broker's @wharf/core, whatever its own node_modules hold.
+    ensureOneCore();
     let mod: Record<string, unknown>;
     try {
       mod = (await import(url)) as Record<string, unknown>;
     } catch (err) {
-      throw new WharfError(ErrorCodes.PLUGIN_INVALID, `plugin ${use} (${where}) failed to load: ${(err as Error).message}`, {
-        cause: err, hint: 'fix the error in the plugin module (see the cause), or remove it from plugins', details: { plugin: use },
+      const failure = explainImportFailure(err, url);
+      throw new WharfError(ErrorCodes.PLUGIN_INVALID, `plugin ${use} (${where}) failed to load: ${failure.reason}`, {
+        cause: err, hint: failure.hint, details: { plugin: use, ...failure.details },
       });
     }
     definition = mod.default;

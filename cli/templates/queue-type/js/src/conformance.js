@@ -1,0 +1,15 @@
+/**
+ * The conformance profile: what @wharf/testkit's suites need to know about this plugin that they
+ * cannot find out. `npm test` (test/conformance.test.js) and `wharf plugin check` both use it;
+ * package.json names it ("wharf": { "conformance": ... }).
+ */
+
+/** @type {import('@wharf/testkit/run-conformance').ConformanceProfile} */
+const profile = {
+  queueTypes: {
+    // Queue-like: held until someone subscribes; unacknowledged messages come back.
+    '__NAME__': { holdsMessages: true, redelivers: true },
+  },
+};
+
+export default profile;
