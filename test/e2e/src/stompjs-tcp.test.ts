@@ -39,8 +39,8 @@ describe('e2e: @stomp/stompjs over TCP', function () {
 
     it('accepts a client that asks for heart-beats in both directions', async () => {
       const c = await connect({ heartbeatIncoming: 100, heartbeatOutgoing: 100 });
-      // The broker offers 10 s by default: the agreed rate is max(ours, theirs), so the
-      // connection must simply stay up and working.
+      // The broker offers beats as often as every 100 ms by default (heartBeat.minSendMs /
+      // minReceiveMs), so both sides beat every 100 ms: the connection must stay up and working.
       const sub = await c.subscribe(unique('/queue/hb'));
       expect(sub.messages).to.have.length(0);
       expect(c.closed).to.equal(false);
