@@ -48,9 +48,9 @@ export function describeRefusalChecks(options: QueueTypeSuiteOptions, refusing: 
       await c.session.send(t.target(other), message('other-tx'), 'tx');
       await sendInTransaction(c, full, 'tx', range(0, n + 1, 'tx'));
       const err = await expectWharfError(() => c.session.commit('tx'));
-      expect(err.details['operation'], `the error names the SEND the destination refused (the ${n + 1}th to it)`).to.equal(n + 3);
+      expect(err.details['operation'], `the error names the SEND the destination refused (number ${n + 1} to it)`).to.equal(n + 3);
       await settleLong(2);
-      expect(depth(full), 'none of its sends to the refusing destination was applied (a type without Destination.prepare applies those before the refused one)').to.equal(0);
+      expect(depth(full), 'none of its sends to the refusing destination was applied (a refusal that Destination.prepare missed, or a type without it, leaves those before it applied)').to.equal(0);
       expect(watcher.bodies, 'its send to another destination was not applied').to.deep.equal(['other-before']);
       expect(t.broker.mqm.destinationStats(other).unacked, 'its ACK was not applied').to.equal(1);
       // The destination's own error: n plain sends fit (the transaction took no room), the next is refused.
@@ -71,7 +71,7 @@ export function describeRefusalChecks(options: QueueTypeSuiteOptions, refusing: 
       c.session.begin('tx');
       await sendInTransaction(c, destination, 'tx', range(0, n, 'tx'));
       const err = await expectWharfError(() => c.session.commit('tx'));
-      expect(err.details['operation'], `holding one message, the destination refuses the ${n}th of the transaction`).to.equal(n);
+      expect(err.details['operation'], `holding one message, the destination refuses SEND number ${n} of the transaction`).to.equal(n);
       await settleLong(2);
       expect(depth(destination), 'nothing of the transaction was applied').to.equal(1);
       const { consumer, subscription } = c.subscribe(destination);
@@ -100,7 +100,7 @@ export function describeRefusalChecks(options: QueueTypeSuiteOptions, refusing: 
         `Destination.prepare of ${n} messages while the destination holds 1`);
       await settleLong(2);
       expect(snapshot(t, destination), 'prepare leaves the stats and the held bytes as they were').to.deep.equal(before);
-      await fill(c, destination, range(1, n), `prepare reserved nothing, so ${n - 1} more plain sends fit`);
+      await fill(c, destination, range(1, n), `prepare reserved nothing, so ${n - 1} more plain send(s) fit`);
       await expectWharfError(() => c.session.send(t.target(destination), message('over')));
       const { consumer } = c.subscribe(destination);
       await settle();

@@ -143,12 +143,12 @@ export function describeTransactionChecks(options: QueueTypeSuiteOptions): void 
         const err = await expectWharfError(() => c.session.commit('tx'), ErrorCodes.UNKNOWN_SUBSCRIPTION);
         expect(err.details['operation'], 'the error names the ACK of the unknown tag').to.equal(3);
         await settleLong(2);
-        expect(unacked(destination), 'none of the ACKs took effect').to.equal(3);
+        expect(unacked(destination), 'none of the ACKs took effect (a refusal that Subscription.prepare missed, or a type without it, leaves the ACKs before it applied)').to.equal(3);
         await expectGivenBack(c, destination, subscription, range(0, 3), 'every delivery is still unacknowledged');
       });
 
-      const twice = ackMode === 'client' ? 'one an earlier ACK of it covered (client: cumulative)' : 'the same delivery twice';
-      it(`fails a COMMIT that settles ${twice}, and applies none of it (${ackMode})`, async () => {
+      const twice = ackMode === 'client' ? 'ACKs a delivery its earlier ACK already covered (cumulative)' : 'settles the same delivery twice';
+      it(`fails a COMMIT that ${twice}, and applies none of it (${ackMode})`, async () => {
         const destination = t.fresh();
         const c = await t.client();
         const { consumer, subscription } = c.subscribe(destination, { ackMode });
@@ -167,7 +167,7 @@ export function describeTransactionChecks(options: QueueTypeSuiteOptions): void 
         const err = await expectWharfError(() => c.session.commit('tx'), ErrorCodes.UNKNOWN_SUBSCRIPTION);
         expect(err.details['operation'], 'the error names the ACK of a delivery already settled').to.equal(ackMode === 'client' ? 2 : 3);
         await settleLong(2);
-        expect(unacked(destination), 'none of the ACKs took effect').to.equal(3);
+        expect(unacked(destination), 'none of the ACKs took effect (a refusal that Subscription.prepare missed, or a type without it, leaves the ACKs before it applied)').to.equal(3);
         await expectGivenBack(c, destination, subscription, range(0, 3), 'every delivery is still unacknowledged');
       });
     }
