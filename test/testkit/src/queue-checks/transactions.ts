@@ -127,7 +127,7 @@ export function describeTransactionChecks(options: QueueTypeSuiteOptions): void 
     });
 
     for (const ackMode of ['client', 'client-individual'] as const) {
-      it(`fails a COMMIT with an ACK of an unknown tag and applies none of its earlier ACKs (${ackMode})`, async () => {
+      it(`fails a COMMIT whose ACK names no delivery, and applies none of its earlier ACKs (${ackMode})`, async () => {
         const destination = t.fresh();
         const c = await t.client();
         const { consumer, subscription } = c.subscribe(destination, { ackMode });
