@@ -10,6 +10,8 @@
  * - an ACK the subscription cannot take (an unknown tag, a delivery settled earlier in the same
  *   transaction) fails the COMMIT, and none of the transaction's earlier ACKs take effect;
  * - a `prepare`, called directly, changes nothing (deliveries, stats, held bytes);
+ * - with `durable`: a committed transaction's persistent messages survive a restart, and none of
+ *   one whose store write failed is delivered;
  * - with `refusingSettings` (queue-checks/refusals.ts): a transaction the destination refuses
  *   part of fails with the destination's own error and applies nothing.
  */
@@ -171,6 +173,56 @@ export function describeTransactionChecks(options: QueueTypeSuiteOptions): void 
         await expectGivenBack(c, destination, subscription, range(0, 3), 'every delivery is still unacknowledged');
       });
     }
+  });
+
+  if (options.durable) describeDurableTransactionChecks(options);
+}
+
+/**
+ * A transaction's persistent messages: core applies its SENDs in one turn, so their appends share
+ * one store transaction (group commit) and are kept or refused together.
+ */
+function describeDurableTransactionChecks(options: QueueTypeSuiteOptions): void {
+  describe('transactions of persistent messages', function () {
+    this.timeout(20_000);
+    const t = useBroker(options, { durable: true });
+    const sendPersistent = async (c: TestClient, destination: string, transaction: string, bodies: readonly string[]): Promise<void> => {
+      for (const body of bodies) await c.session.send(t.target(destination), message(body, {}, true), transaction);
+    };
+
+    it('keeps the persistent messages of a committed transaction across a restart, in order', async () => {
+      const destination = t.fresh();
+      const c = await t.client();
+      c.session.begin('tx');
+      await sendPersistent(c, destination, 'tx', range(0, 5));
+      await c.session.commit('tx');
+      await settleLong();
+      await t.restart();
+      const after = (await t.client()).subscribe(destination).consumer;
+      await settleLong();
+      expect(after.bodies, 'the committed messages, once each, in order').to.deep.equal(range(0, 5));
+    });
+
+    it('delivers none of a committed transaction whose store write failed, then goes on', async () => {
+      const destination = t.fresh();
+      const c = await t.client();
+      const { consumer } = c.subscribe(destination);
+      c.session.begin('tx');
+      await sendPersistent(c, destination, 'tx', range(0, 3));
+      t.store.failWrites(true);
+      let failed = false;
+      try {
+        await c.session.commit('tx');
+      } catch {
+        failed = true;
+      }
+      await settleLong();
+      t.store.failWrites(false);
+      expect(failed, 'the COMMIT fails when the store refuses its messages').to.equal(true);
+      expect(consumer.bodies, 'none of the refused messages is delivered').to.deep.equal([]);
+      await t.sendAll(c, destination, ['after'], true);
+      expect(consumer.bodies).to.deep.equal(['after']);
+    });
   });
 }
 
