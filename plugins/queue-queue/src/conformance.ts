@@ -10,6 +10,8 @@ export default {
       redelivers: true,
       durable: true,
       highWaterMark: { settings: { highWaterMarkBytes: 8192 }, bytes: 8192 },
+      // A full queue refuses a send: the suite checks a transaction it refuses part of applies nothing.
+      refusingSettings: { settings: { maxLength: 2, overflow: 'reject' }, accepts: 2 },
     },
   },
 };

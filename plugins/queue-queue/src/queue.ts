@@ -139,11 +139,14 @@ export class MessageQueue implements Destination, QueueHost {
       throw new WharfError(ErrorCodes.CLOSED, `queue ${this.name} is closed`, { hint: 'send again: the name is routed anew', details: { index: 0 } });
     }
     if (this.settings.maxLength === undefined && this.settings.maxBytes === undefined) return;
-    // Messages a ready consumer would take at once never fill the queue (only when nothing waits
-    // ahead of them, and not durable ones, which wait for their store write first).
+    // A message a ready consumer takes at once never fills the queue (only when nothing waits
+    // ahead of it, and not a durable one, which waits for its store write first). Each ready
+    // subscription is sure to take one: its deliver() may answer false to that one (a full
+    // socket), and then the rest of the transaction must fit in the queue, or the commit would
+    // be refused half way through.
     let takers = 0;
     if (this.held.length === 0 && this.pending.length === 0) {
-      for (const s of this.subscriptions) takers += s.room;
+      for (const s of this.subscriptions) if (s.ready) takers++;
     }
     prepareAgainstLimits(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, messages,
       (message) => takers > 0 && !(this.log !== undefined && (message.persistent || this.settings.durable)) && takers-- > 0);

@@ -65,11 +65,6 @@ export class QueueSubscription implements Subscription {
     return this.active && !this.paused && this.unacked.size < this.window && !this.consumer.session.closed;
   }
 
-  /** How many more deliveries it would take now (Infinity without a prefetch window; 0 when not ready). */
-  get room(): number {
-    return this.ready ? this.window - this.unacked.size : 0;
-  }
-
   get unackedCount(): number {
     return this.unacked.size;
   }

@@ -56,14 +56,21 @@ describe('queue: transactions', () => {
       expect(stats('/queue/capped/a').depth, 'prepare changes nothing').to.equal(1);
     });
 
-    it('counts no message a ready consumer would take at once', async () => {
+    it('counts on each ready consumer taking one message, no more (its buffer may fill on that one)', async () => {
       client.subscribe('/queue/capped/taken');
       const q = broker.mqm.lookup('/queue/capped/taken') as MessageQueue;
-      expect(refusedIndex(() => q.prepare(messages('/queue/capped/taken', 'a', 'b', 'c', 'd')))).to.equal(-1);
+      // One goes to the consumer, two fit in the queue, the fourth does not.
+      expect(refusedIndex(() => q.prepare(messages('/queue/capped/taken', 'a', 'b', 'c')))).to.equal(-1);
+      expect(refusedIndex(() => q.prepare(messages('/queue/capped/taken', 'a', 'b', 'c', 'd')))).to.equal(3);
+      (await connectClient(broker)).subscribe('/queue/capped/taken');
+      expect(refusedIndex(() => q.prepare(messages('/queue/capped/taken', 'a', 'b', 'c', 'd'))), 'two consumers take one each').to.equal(-1);
       const windowed = queue('/queue/capped/windowed');
       client.subscribe('/queue/capped/windowed', { ackMode: 'client', prefetch: 1 });
-      // One goes to the consumer, two fit in the queue, the fourth does not.
       expect(refusedIndex(() => windowed.prepare(messages('/queue/capped/windowed', 'a', 'b', 'c', 'd')))).to.equal(3);
+      const full = queue('/queue/capped/full');
+      client.subscribe('/queue/capped/full', { capacity: 1 });
+      await client.send('/queue/capped/full', 'fills-the-consumer');
+      expect(refusedIndex(() => full.prepare(messages('/queue/capped/full', 'a', 'b', 'c'))), 'a paused consumer takes nothing').to.equal(2);
     });
 
     it('refuses by bytes, and a message over maxBytes even with drop-head', () => {
@@ -117,6 +124,19 @@ describe('queue: transactions', () => {
       const err = await expectWharfError(() => client.session.commit('tx1'), ErrorCodes.OVERFLOW);
       expect(err.message).to.match(/^operation 3 of transaction tx1 \(SEND to \/queue\/capped\/x\): queue \/queue\/capped\/x is full/);
       expect(stats('/queue/capped/x')).to.include({ depth: 0, enqueued: 0 });
+    });
+
+    it('applies none of a transaction whose consumer fills up on its first message (deliver() answers false)', async () => {
+      // Before: prepare counted every message as taken by a consumer with no prefetch; the consumer
+      // paused after one, the queue filled, and the fourth SEND was refused after three took effect.
+      const { consumer } = client.subscribe('/queue/capped/slow', { capacity: 1 });
+      client.session.begin('tx');
+      for (const body of ['a', 'b', 'c', 'd']) await client.send('/queue/capped/slow', body, {}, 'tx');
+      const err = await expectWharfError(() => client.session.commit('tx'), ErrorCodes.OVERFLOW);
+      expect(err.message).to.match(/^operation 4 of transaction tx /);
+      expect(err.details['applied'], 'nothing was applied').to.equal(0);
+      expect(consumer.bodies).to.deep.equal([]);
+      expect(stats('/queue/capped/slow')).to.include({ depth: 0, enqueued: 0 });
     });
 
     it('applies none of the ACKs when one in the middle was already settled', async () => {

@@ -14,7 +14,12 @@
  *   delivered; persistent messages survive a restart in order, redelivered where they were
  *   delivered (queue-checks/durability.ts);
  * - flow control: held bytes reported through QueueContext.flow.held, and a high-water mark that
- *   pauses producers (queue-checks/flow.ts).
+ *   pauses producers (queue-checks/flow.ts);
+ * - transactions: COMMIT delivers every send in order and applies every ACK, ABORT applies nothing,
+ *   an unknown or repeated ACK fails the COMMIT whole, and `Destination.prepare` /
+ *   `Subscription.prepare` change nothing (queue-checks/transactions.ts); with `refusingSettings`,
+ *   a COMMIT the destination refuses part of fails with its error and applies nothing
+ *   (queue-checks/refusals.ts).
  *
  * A bug found in one type becomes a check here, and every type gets it.
  *
@@ -22,6 +27,7 @@
  *     plugins: [queuePlugin], type: 'queue', destination: (i) => `/queue/conf-${i}`,
  *     holdsMessages: true, redelivers: true, durable: true,
  *     highWaterMark: { settings: { highWaterMarkBytes: 8192 }, bytes: 8192 },
+ *     refusingSettings: { settings: { maxLength: 2, overflow: 'reject' }, accepts: 2 },
  *   });
  */
 import { describe } from 'mocha';
@@ -30,7 +36,9 @@ import { describeAckChecks } from './queue-checks/acks.js';
 import { describeDeliveryChecks } from './queue-checks/delivery.js';
 import { describeDurabilityChecks } from './queue-checks/durability.js';
 import { describeFlowChecks } from './queue-checks/flow.js';
+import { describeRefusalChecks } from './queue-checks/refusals.js';
 import { describeSharingChecks } from './queue-checks/sharing.js';
+import { describeTransactionChecks } from './queue-checks/transactions.js';
 
 export interface QueueTypeSuiteOptions {
   /** The plugins to load, the one under test among them (definitions, package names or paths). */
@@ -74,6 +82,18 @@ export interface QueueTypeSuiteOptions {
    */
   readonly highWaterMark?: { readonly settings: Record<string, unknown>; readonly bytes: number };
   /**
+   * The type can refuse a message (a length limit with a refusing overflow policy): `settings`
+   * (merged over `settings`) make a destination that nobody consumes from accept `accepts`
+   * messages and refuse the next one, e.g. queue-queue's
+   * `{ settings: { maxLength: 2, overflow: 'reject' }, accepts: 2 }`. The suite then checks that a
+   * COMMIT the destination refuses part of fails with the destination's own error and applies
+   * nothing of the transaction (STOMP 1.2 §COMMIT), which needs `Destination.prepare`
+   * (core/src/spi/queue.ts): it must count the messages held, reserve nothing, and refuse no
+   * message a ready consumer would take at once. Needs `holdsMessages`, and the default `routing`
+   * (the suite puts `settings` in its one rule). Leave it out for types that never refuse.
+   */
+  readonly refusingSettings?: { readonly settings: Record<string, unknown>; readonly accepts: number };
+  /**
    * Default: `holdsMessages`. The type reports the bytes of the messages it holds through
    * QueueContext.flow.held (the broker's memory accounting counts on it), and gives them back
    * when they leave (consumed, purged).
@@ -105,11 +125,21 @@ export function describeQueueType(name: string, options: QueueTypeSuiteOptions):
   if (options.durable && !options.holdsMessages) {
     throw new Error(`describeQueueType(${name}): durable: true needs holdsMessages: true (the durability checks send before anyone subscribed, and restart the broker in between)`);
   }
+  const refusing = options.refusingSettings;
+  if (refusing !== undefined) {
+    if (!options.holdsMessages) throw new Error(`describeQueueType(${name}): refusingSettings needs holdsMessages: true (its checks fill a destination nobody consumes from)`);
+    if (options.routing !== undefined) throw new Error(`describeQueueType(${name}): refusingSettings cannot be applied with your own routing (the suite puts them in its one rule); leave routing out`);
+    if (!Number.isInteger(refusing.accepts) || refusing.accepts < 1) {
+      throw new Error(`describeQueueType(${name}): refusingSettings.accepts must be a whole number of at least 1 (how many messages the destination takes before it refuses), not ${JSON.stringify(refusing.accepts)}`);
+    }
+  }
   describe(`queue type conformance: ${name}`, () => {
     describeDeliveryChecks(options);
     describeSharingChecks(options);
     describeAckChecks(options);
     describeFlowChecks(options);
+    describeTransactionChecks(options);
+    if (refusing !== undefined) describeRefusalChecks(options, refusing);
     if (options.durable) describeDurabilityChecks(options);
   });
 }

@@ -27,6 +27,11 @@ const QUEUE_TYPES: Readonly<Record<string, readonly string[]>> = {
   'held-bytes-leak': ['gives them back when purged', 'gives the held bytes back as consumers take the messages'],
   'acks-not-forgotten': ['keeps persistent messages across a restart, in order, without the acknowledged ones'],
   'restore-forgets-deliveries': ['keeps persistent messages across a restart, in order, without the acknowledged ones, redelivered where delivered'],
+  'prepare-ignores-held': ['counts the messages it holds when it prepares a transaction', 'changes nothing in Destination.prepare of a batch it refuses or accepts'],
+  'prepare-enqueues': ['changes nothing in Destination.prepare of a batch it accepts', 'delivers the sends of a committed transaction at COMMIT, not before, all of them in order'],
+  'prepare-reserves': ['changes nothing in Destination.prepare of a batch it refuses or accepts, and reserves no room'],
+  'prepare-trusts-consumers': ["applies a COMMIT whole or not at all when its consumer's buffer fills during it"],
+  'settle-prepare-accepts-any': ['fails a COMMIT whose ACK names no delivery, and applies none of its earlier ACKs (client)', 'fails a COMMIT whose ACK names no delivery, and applies none of its earlier ACKs (client-individual)', 'fails a COMMIT that settles the same delivery twice'],
 };
 const TOPICS: Readonly<Record<string, readonly string[]>> = {
   'topic-history': ['does not deliver to a subscriber messages sent before it attached'],

@@ -11,6 +11,8 @@ export default {
       holdsMessages: true,   // messages sent before the first subscriber wait for it
       redelivers: true,      // NACKed and unacknowledged messages come back, marked redelivered
       durable: true,         // persistent messages go through QueueContext.durable and restore()
+      // settings that make it refuse (a full queue): a transaction it refuses part of applies nothing
+      refusingSettings: { settings: { maxLength: 2, overflow: 'reject' }, accepts: 2 },
     },
   },
 };

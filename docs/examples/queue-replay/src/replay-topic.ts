@@ -5,7 +5,7 @@
 import {
   ErrorCodes, WharfError,
   type Consumer, type Delivery, type Destination, type DestinationStats, type JsonSchema,
-  type Message, type QueueContext, type QueueType, type Subscription,
+  type Message, type QueueContext, type QueueType, type Settlement, type Subscription,
   messageSize,
 } from '@wharf/core';
 
@@ -91,6 +91,22 @@ class ReplaySubscription implements Subscription {
     this.ack(tag);
   }
 
+  /**
+   * A transaction's ACKs and NACKs, checked before its COMMIT applies any (STOMP 1.2 §COMMIT: all
+   * or nothing): throws what ack() would throw were they applied in this order, and changes
+   * nothing. Without it a COMMIT whose third ACK names an unknown tag would apply the first two.
+   */
+  prepare(settlements: readonly Settlement[]): void {
+    const settled = new Set<number>();
+    const cumulative = this.consumer.ackMode === 'client';
+    for (let index = 0; index < settlements.length; index++) {
+      const tag = settlements[index]!.tag;
+      if (!this.unacked.has(tag) || settled.has(tag)) throw unknownTag(tag, this.destination, index);
+      if (!cumulative) settled.add(tag);
+      else for (const t of this.unacked) if (t <= tag) settled.add(t);
+    }
+  }
+
   resume(): void {
     this.paused = false;
     this.flush();
@@ -106,8 +122,9 @@ class ReplaySubscription implements Subscription {
   }
 }
 
-function unknownTag(tag: number, destination: string): WharfError {
-  return new WharfError(ErrorCodes.UNKNOWN_SUBSCRIPTION, `no unacknowledged delivery ${tag} on ${destination}`);
+function unknownTag(tag: number, destination: string, index?: number): WharfError {
+  return new WharfError(ErrorCodes.UNKNOWN_SUBSCRIPTION, `no unacknowledged delivery ${tag} on ${destination}`,
+    index === undefined ? {} : { details: { index } });
 }
 
 class ReplayTopic implements Destination {

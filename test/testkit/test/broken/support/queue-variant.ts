@@ -7,7 +7,7 @@
 import {
   definePlugin,
   type Consumer, type Destination, type DestinationStats, type Message, type PluginDefinition,
-  type QueueContext, type SessionInfo, type StoredMessage, type Subscription, type WharfError,
+  type QueueContext, type SessionInfo, type Settlement, type StoredMessage, type Subscription, type WharfError,
 } from '@wharf/core';
 import { MessageQueue, queueSettingsSchema, readQueueSettings } from '@wharf/queue-queue';
 import { Topic, readTopicSettings, topicSettingsSchema } from '@wharf/queue-topic';
@@ -52,6 +52,10 @@ export class WrappedDestination implements Destination {
     return this.inner.publish(message, origin);
   }
 
+  prepare(messages: readonly Message[], origin?: SessionInfo): void {
+    this.inner.prepare?.(messages, origin);
+  }
+
   attach(consumer: Consumer): Subscription {
     return this.inner.attach(consumer);
   }
@@ -91,6 +95,10 @@ export class WrappedSubscription implements Subscription {
 
   nack(tag: number): void {
     this.inner.nack(tag);
+  }
+
+  prepare(settlements: readonly Settlement[]): void {
+    this.inner.prepare?.(settlements);
   }
 
   resume(): void {
