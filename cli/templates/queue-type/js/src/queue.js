@@ -266,6 +266,29 @@ class QueueSubscription {
     this.queue.giveBack(this.#settle(tag));
   }
 
+  /**
+   * Transactions (STOMP 1.2 COMMIT: all or nothing): throws what ack()/nack() would throw were
+   * `settlements` applied in this order now, and changes nothing. Core calls it before a COMMIT
+   * applies anything. @param {readonly { kind: 'ack' | 'nack', tag: number }[]} settlements
+   */
+  prepare(settlements) {
+    if (!this.#active) return;
+    /** @type {Set<number>} */
+    const settled = new Set();
+    for (const { tag } of settlements) {
+      if (!this.tracked) {
+        if (!Number.isInteger(tag) || tag < 1 || tag > this.#lastTag) throw this.#unknown(tag);
+        continue;
+      }
+      if (!this.#unacked.has(tag) || settled.has(tag)) throw this.#unknown(tag);
+      if (this.consumer.ackMode === 'client-individual') settled.add(tag);
+      else for (const t of this.#unacked.keys()) {
+        if (t > tag) break;
+        settled.add(t);
+      }
+    }
+  }
+
   resume() {
     if (!this.#active || !this.#paused) return;
     this.#paused = false;

@@ -16,6 +16,7 @@ import {
   type DestinationStats,
   type Message,
   type QueueContext,
+  type Settlement,
   type StoredMessage,
   type Subscription,
 } from '@wharf/core';
@@ -245,6 +246,28 @@ class QueueSubscription implements Subscription {
   nack(tag: number): void {
     if (!this.active) return;
     this.queue.giveBack(this.settle(tag));
+  }
+
+  /**
+   * Transactions (STOMP 1.2 COMMIT: all or nothing): throws what ack()/nack() would throw were
+   * `settlements` applied in this order now, and changes nothing. Core calls it before a COMMIT
+   * applies anything.
+   */
+  prepare(settlements: readonly Settlement[]): void {
+    if (!this.active) return;
+    const settled = new Set<number>();
+    for (const { tag } of settlements) {
+      if (!this.tracked) {
+        if (!Number.isInteger(tag) || tag < 1 || tag > this.lastTag) throw this.unknown(tag);
+        continue;
+      }
+      if (!this.unacked.has(tag) || settled.has(tag)) throw this.unknown(tag);
+      if (this.consumer.ackMode === 'client-individual') settled.add(tag);
+      else for (const t of this.unacked.keys()) {
+        if (t > tag) break;
+        settled.add(t);
+      }
+    }
   }
 
   resume(): void {
