@@ -132,7 +132,9 @@ describe('loadConformanceProfile()', () => {
     expect(Object.keys(await loadConformanceProfile(queueFolder))).to.deep.equal(['queueTypes']);
     const file = write('profile.mjs', 'export default { queueTypes: { x: { holdsMessages: false } } };');
     expect(await loadConformanceProfile(file)).to.deep.equal({ queueTypes: { x: { holdsMessages: false } } });
-    expect(await loadConformanceProfile(packageDir('@wharf/queue-command'))).to.deep.equal({});
+    const none = mkdtempSync(join(dir, 'none-'));
+    writeFileSync(join(none, 'package.json'), JSON.stringify({ name: 'none' }));
+    expect(await loadConformanceProfile(none)).to.deep.equal({});
   });
 
   it('refuses a nothingToCheck that is not a queue type\'s only entry, or not a reason', async () => {
