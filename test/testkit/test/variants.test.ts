@@ -89,6 +89,14 @@ const FOLDERS: readonly Folder[] = [
 describe('wharf plugin check fails each broken variant of the in-repo plugins, naming the check', function () {
   this.timeout(120_000);
 
+  it('checks every folder of variants under broken/', () => {
+    const folders = readdirSync(fileURLToPath(new URL('../../test/broken/', import.meta.url)), { withFileTypes: true })
+      .filter((e) => e.isDirectory()).map((e) => e.name);
+    // support/ holds what the variants share; protocol/ is protocol-variants.test.ts's.
+    const covered = new Set([...FOLDERS.map((f) => f.folder), 'support', 'protocol']);
+    expect(folders.filter((f) => !covered.has(f)), 'folders of variants no test checks: add them to FOLDERS').to.deep.equal([]);
+  });
+
   for (const { folder, table, profile, skip } of FOLDERS) {
     describe(`broken/${folder}`, () => {
       const found = variantsIn(folder);
