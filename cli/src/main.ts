@@ -91,6 +91,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<plugin>', 'a plugin folder or file, or an installed package name')
     .option('-c, --config <file>', 'a config that lists the plugin: its options there are used, and paths are relative to it')
     .option('--grep <text>', 'run only the checks whose title contains TEXT')
+    .option('--skip <text>', 'leave out the checks whose title contains TEXT (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--profile <path>', 'the conformance profile to use: a package folder (its package.json names it) or a profile module')
     .action(async (target: string, opts: PluginCheckOptions) => setCode(await pluginCheck(target, opts, io.out, io.err)));
   return program;
 }

@@ -123,7 +123,7 @@ describe('wharf plugin check', function () {
     const { code, stdout } = await wharf(['plugin', 'check', './good-queue', '--grep', 'unknown tag'], dir);
     expect(code).to.equal(0);
     expect(stdout.trim().split('\n')).to.deep.equal([
-      '✓ queue type conformance: good-queue › refuses an ack of an unknown tag in client-individual mode with a WharfError',
+      '✓ queue type conformance: good-queue › delivery › refuses an ack of an unknown tag in client-individual mode with a WharfError',
       '1 passed, 0 failed',
     ]);
   });
@@ -135,10 +135,14 @@ describe('wharf plugin check', function () {
     await edit(join(plugin, 'src', 'queue.js'), 'if (held === undefined) throw this.#unknown(tag);', 'if (held === undefined) return [];');
     const { code, stdout } = await wharf(['plugin', 'check', plugin], dir);
     expect(code).to.equal(1);
-    expect(stdout).to.match(/^✗ queue type conformance: broken-queue › returns a closing session's unacknowledged messages .*: .+$/m);
-    expect(stdout).to.match(/^✗ queue type conformance: broken-queue › refuses an ack of an unknown tag .*: .+$/m);
-    expect(stdout).to.match(/^✓ queue type conformance: broken-queue › delivers messages sent after a subscriber attached/m);
-    expect(stdout).to.match(/^\d+ passed, 2 failed$/m);
+    // Unmarked redeliveries fail every check that redelivers; the silent ack fails the unknown-tag check.
+    expect(stdout).to.match(/^✗ queue type conformance: broken-queue › acknowledgement › redelivers a NACKed message .*: expected false to equal true$/m);
+    expect(stdout).to.match(/^✗ queue type conformance: broken-queue › acknowledgement › returns a closing session's unacknowledged messages .*: .+$/m);
+    expect(stdout).to.match(/^✗ queue type conformance: broken-queue › delivery › refuses an ack of an unknown tag .*: expected a WharfError .+$/m);
+    expect(stdout).to.match(/^✓ queue type conformance: broken-queue › delivery › delivers messages sent after a subscriber attached/m);
+    const failed = stdout.split('\n').filter((l) => l.startsWith('✗ '));
+    expect(failed.length).to.be.at.least(5);
+    expect(stdout).to.match(new RegExp(`^\\d+ passed, ${failed.length} failed$`, 'm'));
   });
 
   it('says what it could not check and exits 1 when the profile is missing', async () => {
@@ -148,7 +152,29 @@ describe('wharf plugin check', function () {
     await writeFile(join(plugin, 'package.json'), JSON.stringify(manifest));
     const { code, stdout } = await wharf(['plugin', 'check', plugin], dir);
     expect(code).to.equal(1);
-    expect(stdout).to.contain('0 passed, 0 failed').and.contain('not checked: queue type no-profile').and.contain('holdsMessages');
+    expect(stdout).to.contain('0 passed, 0 failed').and.contain('not checked: queue type no-profile (plugin no-profile)').and.contain('holdsMessages');
+  });
+
+  it('checks a plugin file against the profile --profile names, and leaves out what --skip names', async () => {
+    const plugin = await scaffold('queue-type', 'lone-file');
+    const manifest = JSON.parse(await readFile(join(plugin, 'package.json'), 'utf8')) as { wharf?: unknown };
+    delete manifest.wharf;
+    await writeFile(join(plugin, 'package.json'), JSON.stringify(manifest));
+    const { code, stdout } = await wharf(['plugin', 'check', join(plugin, 'src', 'index.js'), '--profile', join(plugin, 'src', 'conformance.js'),
+      '--grep', 'acknowledgement', '--skip', 'prefetch', '--skip', 'NACK'], dir);
+    expect(code, stdout).to.equal(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('✓ queue type conformance: lone-file › acknowledgement › ')).length).to.equal(lines.length - 1).and.be.greaterThan(2);
+    expect(stdout).to.not.contain('prefetch').and.not.contain('NACK');
+  });
+
+  it('exits 1 when part of a plugin could not be checked, though every check that ran passed', async () => {
+    const plugin = await scaffold('queue-type', 'half-profile');
+    // The profile names a queue type the plugin does not register.
+    await edit(join(plugin, 'src', 'conformance.js'), "'half-profile': {", "'elsewhere': { holdsMessages: true },\n    'half-profile': {");
+    const { code, stdout } = await wharf(['plugin', 'check', plugin, '--grep', 'unknown tag'], dir);
+    expect(code).to.equal(1);
+    expect(stdout).to.contain('1 passed, 0 failed').and.contain('not checked: queue type elsewhere is in the profile (queueTypes.elsewhere), but no plugin of the target registers it');
   });
 
   it('checks the other kinds it scaffolds: store, authenticator, authorizer, protocol', async () => {

@@ -76,8 +76,11 @@ export class Problems {
     const only = this.errors[0];
     if (this.issues.length === 1 && only !== undefined) {
       if (this.notChecked.length === 0) return only;
+      // The same error with the skipped checks added to its text: its cause is the plugin's own
+      // (the missing package, the syntax error), not a copy of itself, so callers that look at
+      // `cause` (wharf plugin check, the loader tests) see what went wrong.
       return new WharfError(only.code, `${only.message}${formatNotChecked(this.notChecked)}`, {
-        cause: only, ...(only.hint ? { hint: only.hint } : {}), details: only.details,
+        ...(only.cause !== undefined ? { cause: only.cause } : {}), ...(only.hint ? { hint: only.hint } : {}), details: only.details,
       });
     }
     return new ConfigError(this.issues, this.source, undefined, this.notChecked);

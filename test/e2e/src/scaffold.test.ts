@@ -101,6 +101,11 @@ for (const variant of [{ label: 'TypeScript', flags: [] as string[] }, { label: 
       const checked = await wharf(['plugin', 'check', dir], root);
       expect(checked.code, shown(checked)).to.equal(0);
       expect(checked.stdout).to.match(/^✓ queue type conformance: retry › /m).and.match(/^\d+ passed, 0 failed$/m);
+      // The real suite's groups, the durability checks among them (the template's profile says durable: true).
+      for (const group of ['delivery', 'several subscribers', 'acknowledgement', 'durability']) {
+        expect(checked.stdout, group).to.match(new RegExp(`^✓ queue type conformance: retry › ${group} › `, 'm'));
+      }
+      expect(checked.stdout).to.not.contain('not checked');
       expect(checked.stdout).to.not.contain('✗');
     });
 

@@ -18,9 +18,19 @@ import type { ProtocolAdapterSuiteOptions } from './describe-protocol-adapter.js
 import type { QueueTypeSuiteOptions } from './describe-queue-type.js';
 import type { StoreSuiteOptions } from './describe-store.js';
 
+/**
+ * A queue type with nothing the queue suite can check: nobody subscribes to its destinations (a
+ * command destination answers requests; a pubsub feeds its children). `wharf plugin check` says
+ * "nothing to check for queue type <name>: <reason>" and counts it as no failure.
+ */
+export interface NothingToCheck {
+  /** Why, in a few words: shown as it is. */
+  readonly nothingToCheck: string;
+}
+
 /** Suite options per implementation, keyed by the name it registers (queue type, store, ... name). */
 export interface ConformanceProfile {
-  readonly queueTypes?: Readonly<Record<string, Partial<QueueTypeSuiteOptions>>>;
+  readonly queueTypes?: Readonly<Record<string, Partial<QueueTypeSuiteOptions> | NothingToCheck>>;
   readonly stores?: Readonly<Record<string, Partial<StoreSuiteOptions>>>;
   readonly authenticators?: Readonly<Record<string, Partial<AuthenticatorSuiteOptions>>>;
   readonly authorizers?: Readonly<Record<string, Partial<AuthorizerSuiteOptions>>>;
@@ -86,6 +96,11 @@ export function checkProfile(value: unknown, file: string): ConformanceProfile {
     for (const [name, options] of Object.entries(entries as object)) {
       if (typeof options !== 'object' || options === null) {
         throw profileError(`the conformance profile ${file}: ${section}.${name} must be an object of suite options`, hint, { file, section, name });
+      }
+      const reason = (options as { nothingToCheck?: unknown }).nothingToCheck;
+      if (reason !== undefined && (section !== 'queueTypes' || typeof reason !== 'string' || reason === '' || Object.keys(options).length > 1)) {
+        throw profileError(`the conformance profile ${file}: ${section}.${name}.nothingToCheck must be a queue type's only entry, a reason in words`,
+          `write { ${name}: { nothingToCheck: 'nobody subscribes to it: ...' } } in queueTypes, and nothing else for it`, { file, section, name });
       }
     }
   }

@@ -9,6 +9,15 @@ import type { ConformanceProfile } from './conformance-profile.js';
 
 export type Section = keyof ConformanceProfile;
 
+/** How a report names an implementation: `queue type priority`, `store sqlite`. */
+const SECTION_LABELS: Readonly<Record<Section, string>> = {
+  queueTypes: 'queue type', stores: 'store', authenticators: 'authenticator', authorizers: 'authorizer', protocols: 'protocol',
+};
+
+export function labelOf(section: Section, name: string): string {
+  return `${SECTION_LABELS[section]} ${name}`;
+}
+
 /** One implementation a plugin registers. */
 export interface Found {
   readonly section: Section;

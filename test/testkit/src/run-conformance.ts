@@ -15,14 +15,14 @@
 import Mocha from 'mocha';
 import { loadPlugins, type PluginEntry } from '@wharf/core';
 import { checkProfile, type ConformanceProfile } from './conformance-profile.js';
-import { discover, entryOf, Loads, type Found } from './conformance-targets.js';
+import { discover, entryOf, labelOf, Loads, type Found } from './conformance-targets.js';
 import { describeAuthenticator } from './describe-authenticator.js';
 import { describeAuthorizer } from './describe-authorizer.js';
 import { describeProtocolAdapter, type ProtocolAdapterSuiteOptions } from './describe-protocol-adapter.js';
 import { describeQueueType } from './describe-queue-type.js';
 import { describeStore } from './describe-store.js';
 
-export { loadConformanceProfile, type ConformanceProfile } from './conformance-profile.js';
+export { loadConformanceProfile, type ConformanceProfile, type NothingToCheck } from './conformance-profile.js';
 
 export interface CheckResult {
   /** The suite, e.g. `queue type conformance: queue`. */
@@ -39,8 +39,13 @@ export interface ConformanceRun {
   readonly results: readonly CheckResult[];
   readonly passed: number;
   readonly failed: number;
-  /** What was not checked, each with the reason (a missing profile entry, nothing to check, ...). */
+  /** What was not checked, each with the reason (a missing profile entry, a plugin that cannot be loaded alone, ...): a gap. */
   readonly unchecked: readonly string[];
+  /**
+   * What has nothing a suite can check, as its profile says (`nothingToCheck`: a queue type nobody
+   * subscribes to, such as command or pubsub), each `<what> <name>: <the profile's reason>`. Not a gap.
+   */
+  readonly nothingToCheck: readonly string[];
 }
 
 export interface RunOptions {
@@ -75,11 +80,12 @@ async function runNow(target: { readonly plugins: readonly PluginEntry[]; readon
   const { found, unchecked } = await discover(loaded, configDir, profile);
   for (const section of Object.keys(profile) as Array<keyof ConformanceProfile>) {
     for (const name of Object.keys(profile[section] ?? {})) {
-      if (!found.some((f) => f.section === section && f.name === name)) unchecked.push(`${section}.${name} is in the profile, but no plugin of the target registers it`);
+      if (!found.some((f) => f.section === section && f.name === name)) unchecked.push(`${labelOf(section, name)} is in the profile (${section}.${name}), but no plugin of the target registers it`);
     }
   }
 
   const results: CheckResult[] = [];
+  const nothingToCheck: string[] = [];
   const loads = new Loads(configDir);
   const Base = Mocha.reporters.Base as unknown as { hideDiff: boolean; inlineDiffs: boolean };
   const mocha = new Mocha({
@@ -93,9 +99,9 @@ async function runNow(target: { readonly plugins: readonly PluginEntry[]; readon
   registerSuites(mocha, () => {
     for (const f of found) {
       try {
-        register(f, profile, loads, found, unchecked, configDir);
+        register(f, profile, loads, found, { unchecked, nothingToCheck }, configDir);
       } catch (err) {
-        unchecked.push(`${f.section}.${f.name} (plugin ${f.plugin.definition.name}): ${(err as Error).message}`);
+        unchecked.push(`${labelOf(f.section, f.name)} (plugin ${f.plugin.definition.name}): ${(err as Error).message}`);
       }
     }
   });
@@ -105,19 +111,27 @@ async function runNow(target: { readonly plugins: readonly PluginEntry[]; readon
     await loads.stopAll();
   }
   const passed = results.filter((r) => r.passed).length;
-  return { results, passed, failed: results.length - passed, unchecked };
+  return { results, passed, failed: results.length - passed, unchecked, nothingToCheck };
 }
 
-/** Registers one implementation's suite, or says in `unchecked` what its profile lacks. */
-function register(f: Found, profile: ConformanceProfile, loads: Loads, found: readonly Found[], unchecked: string[], configDir: string): void {
+/**
+ * Registers one implementation's suite; or says in `notes.unchecked` what its profile lacks, or in
+ * `notes.nothingToCheck` why its profile says there is nothing to check.
+ */
+function register(f: Found, profile: ConformanceProfile, loads: Loads, found: readonly Found[],
+  notes: { unchecked: string[]; nothingToCheck: string[] }, configDir: string): void {
   const { name, plugin } = f;
   const entry = entryOf(plugin);
   const missing = (what: string): void => {
-    unchecked.push(`${f.section}.${name} (plugin ${plugin.definition.name}): the conformance profile does not give ${what}`);
+    notes.unchecked.push(`${labelOf(f.section, name)} (plugin ${plugin.definition.name}): the conformance profile does not give ${what}`);
   };
   switch (f.section) {
     case 'queueTypes': {
       const p = profile.queueTypes?.[name] ?? {};
+      if ('nothingToCheck' in p) {
+        notes.nothingToCheck.push(`${labelOf(f.section, name)}: ${p.nothingToCheck}`);
+        return;
+      }
       if (p.holdsMessages === undefined) return missing('holdsMessages (whether messages sent before anyone subscribed are kept for the first subscriber)');
       describeQueueType(name, {
         destination: (n) => `/conformance/${name}/${n}`,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { ErrorCodes, WharfError, definePlugin, type PluginDefinition } from '@wharf/core';
-import { loadConformanceProfile, runConformance, type CheckResult, type ProtocolTestDriver } from '../src/index.js';
+import { loadConformanceProfile, runConformance, type CheckResult } from '../src/index.js';
 import { packageDir } from './support.js';
 import { realQueue, WrappedDestination } from './broken/support/queue-variant.js';
 
@@ -46,9 +46,17 @@ describe('runConformance()', function () {
     expect(run.failed).to.equal(0);
     expect(run.passed).to.be.greaterThan(10);
     expect(run.unchecked).to.have.length(3);
-    expect(run.unchecked.find((u) => u.startsWith('queueTypes.command'))).to.match(/holdsMessages/);
+    expect(run.unchecked.find((u) => u.startsWith('queue type command (plugin queue-command)'))).to.match(/does not give holdsMessages/);
     expect(run.unchecked.find((u) => u.includes('security-users'))).to.match(/cannot be loaded on its own .*missing required key "file"/s);
-    expect(run.unchecked.find((u) => u.startsWith('stores.nowhere'))).to.match(/no plugin of the target registers it/);
+    expect(run.unchecked.find((u) => u.startsWith('store nowhere is in the profile (stores.nowhere)'))).to.match(/no plugin of the target registers it/);
+    expect(run.nothingToCheck).to.deep.equal([]);
+  });
+
+  it('runs no suite for a queue type whose profile says there is nothing to check, and says why', async () => {
+    const run = await runConformance({ plugins: [queueFolder] }, { queueTypes: { queue: { nothingToCheck: 'a reason in words' } } });
+    expect(run.results).to.deep.equal([]);
+    expect(run.unchecked).to.deep.equal([]);
+    expect(run.nothingToCheck).to.deep.equal(['queue type queue: a reason in words']);
   });
 
   it('runs only the checks grep matches, and reports each one to onResult as it ends', async () => {
@@ -86,14 +94,14 @@ describe('runConformance()', function () {
   });
 
   it('runs a protocol adapter\'s suite with the driver the profile gives, and the first-party queue types', async () => {
-    // The STOMP plugin's own test driver (compiled beside its tests; not part of its package).
-    const driverModule = new URL('../../../../plugins/protocol-stomp/dist/test/conformance/stomp-driver.js', import.meta.url).href;
-    const { stompDriver } = await import(driverModule) as { stompDriver: ProtocolTestDriver };
     const stomp = packageDir('@wharf/protocol-stomp');
     const without = await runConformance({ plugins: [stomp] });
     expect(without.unchecked).to.have.length(1);
-    expect(without.unchecked[0]).to.match(/^protocols\.stomp .*does not give driver/);
-    const run = await runConformance({ plugins: [stomp] }, { protocols: { stomp: { driver: stompDriver } } }, { grep: /credentials|pubsub/ });
+    expect(without.unchecked[0]).to.match(/^protocol stomp .*does not give driver/);
+    // The STOMP package's profile gives the driver it ships (src/testing/stomp-driver.ts).
+    const profile = await loadConformanceProfile(stomp);
+    expect(profile.protocols?.stomp?.driver).to.have.property('connect').that.is.a('function');
+    const run = await runConformance({ plugins: [stomp] }, profile, { grep: /credentials|pubsub/ });
     expect(run.unchecked).to.deep.equal([]);
     expect(run.results.filter((r) => !r.passed)).to.deep.equal([]);
     expect(run.passed).to.be.at.least(3);
@@ -124,7 +132,22 @@ describe('loadConformanceProfile()', () => {
     expect(Object.keys(await loadConformanceProfile(queueFolder))).to.deep.equal(['queueTypes']);
     const file = write('profile.mjs', 'export default { queueTypes: { x: { holdsMessages: false } } };');
     expect(await loadConformanceProfile(file)).to.deep.equal({ queueTypes: { x: { holdsMessages: false } } });
-    expect(await loadConformanceProfile(packageDir('@wharf/queue-command'))).to.deep.equal({});
+    const none = mkdtempSync(join(dir, 'none-'));
+    writeFileSync(join(none, 'package.json'), JSON.stringify({ name: 'none' }));
+    expect(await loadConformanceProfile(none)).to.deep.equal({});
+  });
+
+  it('refuses a nothingToCheck that is not a queue type\'s only entry, or not a reason', async () => {
+    const refusal = (text: string, name: string) => loadConformanceProfile(write(name, text)).then(() => undefined, (e: unknown) => e as WharfError);
+    for (const [text, name] of [
+      ['export default { queueTypes: { x: { nothingToCheck: "why", holdsMessages: true } } };', 'mixed.mjs'],
+      ['export default { queueTypes: { x: { nothingToCheck: 3 } } };', 'number.mjs'],
+      ['export default { stores: { x: { nothingToCheck: "why" } } };', 'store.mjs'],
+    ] as const) {
+      const err = await refusal(text, name);
+      expect(err?.code, name).to.equal(ErrorCodes.CONFIG);
+      expect(err?.message, name).to.contain('nothingToCheck must be a queue type\'s only entry');
+    }
   });
 
   it('refuses a missing module, a bad package.json field and an unknown section, saying what to fix', async () => {

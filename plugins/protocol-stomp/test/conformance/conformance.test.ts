@@ -1,10 +1,11 @@
 import { describeProtocolAdapter } from '@wharf/testkit';
 import stompPlugin from '../../src/index.js';
-import { stompDriver } from './stomp-driver.js';
+import profile from '../../src/conformance.js';
 
-// The suite every protocol adapter passes; the docs' JSONL example runs the same one.
+// The suite every protocol adapter passes, with this package's profile (its STOMP driver), as
+// `wharf plugin check` runs it; the docs' JSONL example runs the same one.
 describeProtocolAdapter('stomp', {
   plugins: ['@wharf/queue-topic', '@wharf/queue-queue', '@wharf/queue-pubsub', stompPlugin],
   protocol: 'stomp',
-  driver: stompDriver,
+  ...profile.protocols.stomp,
 });

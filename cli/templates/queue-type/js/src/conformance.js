@@ -7,8 +7,9 @@
 /** @type {import('@wharf/testkit/run-conformance').ConformanceProfile} */
 const profile = {
   queueTypes: {
-    // Queue-like: held until someone subscribes; unacknowledged messages come back.
-    '__NAME__': { holdsMessages: true, redelivers: true },
+    // Queue-like: held until someone subscribes; unacknowledged messages come back; persistent
+    // messages go through QueueContext.durable and come back in restore() (the durability checks).
+    '__NAME__': { holdsMessages: true, redelivers: true, durable: true },
   },
 };
 

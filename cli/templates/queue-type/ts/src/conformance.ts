@@ -7,8 +7,9 @@ import type { ConformanceProfile } from '@wharf/testkit/run-conformance';
 
 const profile: ConformanceProfile = {
   queueTypes: {
-    // Queue-like: held until someone subscribes; unacknowledged messages come back.
-    '__NAME__': { holdsMessages: true, redelivers: true },
+    // Queue-like: held until someone subscribes; unacknowledged messages come back; persistent
+    // messages go through QueueContext.durable and come back in restore() (the durability checks).
+    '__NAME__': { holdsMessages: true, redelivers: true, durable: true },
   },
 };
 

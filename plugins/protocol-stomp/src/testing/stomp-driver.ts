@@ -1,12 +1,14 @@
 /**
- * The driver describeProtocolAdapter() speaks STOMP 1.2 through: a minimal client over a net
+ * The driver describeProtocolAdapter() speaks STOMP 1.2 through (the conformance profile,
+ * src/conformance.ts, gives it to `wharf plugin check`; shipped in the package for that, and so
+ * that an adapter built on this codec can reuse it): a minimal client over a net
  * socket, built on the adapter's own codec (encodeFrame out, FrameParser in). Requests that change
  * something ask for a RECEIPT (STOMP 1.2 §Header receipt), so each resolves once the broker did it.
  */
 import { connect as connectTcp, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { ProtocolTestCredentials, ProtocolTestDriver, ProtocolTestMessage, SubscribeOptions, TestProtocolClient } from '@wharf/testkit';
-import { FrameParser, encodeFrame, type Frame } from '../../src/codec/index.js';
+import { FrameParser, encodeFrame, type Frame } from '../codec/index.js';
 
 const LIMITS = { maxBodyBytes: 64 * 1024 * 1024, maxHeaders: 1000, maxHeaderLineBytes: 1024 * 1024 };
 
