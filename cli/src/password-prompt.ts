@@ -4,6 +4,7 @@
  * pipe it in (`printf '%s\n' "$PW" | wharf users add alice`). The password is never printed.
  */
 import type { Readable, Writable } from 'node:stream';
+import { passwordLimitProblem } from '@wharf/security-users';
 
 export interface PasswordInput extends Readable {
   isTTY?: boolean;
@@ -47,7 +48,10 @@ async function firstLine(input: Readable): Promise<string> {
   return text;
 }
 
-/** The new password, confirmed on a terminal. @throws when empty or when the two entries differ. */
+/**
+ * The new password, confirmed on a terminal.
+ * @throws when empty, when no STOMP client could send it (too long, or a CR/LF/NUL), or when the two entries differ.
+ */
 export async function readNewPassword(name: string, input: PasswordInput, prompts: Writable): Promise<string> {
   let password: string;
   if (input.isTTY) {
@@ -58,5 +62,7 @@ export async function readNewPassword(name: string, input: PasswordInput, prompt
     password = await firstLine(input);
   }
   if (password.length === 0) throw new Error('the password is empty; nothing was changed');
+  const problem = passwordLimitProblem(password);
+  if (problem) throw new Error(`${problem}; nothing was changed`);
   return password;
 }

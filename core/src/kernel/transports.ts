@@ -3,7 +3,7 @@
  * ConnectionInfo. TCP and TLS here; every listener binds where the config says (loopback unless
  * told otherwise).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -64,6 +64,22 @@ function readPem(configDir: string, file: string | undefined, what: string): Buf
 }
 
 /**
+ * Like ssh's "UNPROTECTED PRIVATE KEY FILE": a TLS private key open to group or others is logged once,
+ * when the listener opens, with the fix. A warning, not a refusal (docs/security.md, "Files"): the key
+ * is already exposed by then, and refusing would turn a deploy's umask slip into an outage. Skipped on
+ * Windows, which has no POSIX modes (node reports 0666 for every file).
+ */
+export function warnIfKeyNotPrivate(keyFile: string, logger: Logger): boolean {
+  if (process.platform === 'win32') return false;
+  const mode = statSync(keyFile).mode & 0o777;
+  if ((mode & 0o077) === 0) return false;
+  const octal = mode.toString(8).padStart(4, '0');
+  logger.warn({ file: keyFile, mode: octal, fix: `chmod 600 ${keyFile}` },
+    `UNPROTECTED PRIVATE KEY FILE: ${keyFile} is mode ${octal}, open to group or others; run: chmod 600 ${keyFile}`);
+  return true;
+}
+
+/**
  * Sockets are accepted half-open capable (`allowHalfOpen`): when a client ends its side, the
  * socket's writable side stays open so the adapter can still answer what the client sent before
  * its end (a client may pipeline CONNECT, SENDs and DISCONNECT, then half-close, while its CONNECT
@@ -99,9 +115,11 @@ export async function openSocketListener(
   let server: Server;
   if (listener.transport === 'tls') {
     const tls = listener.tls!;
+    const key = readPem(ctx.configDir, tls.key, 'key');
+    if (key && tls.key !== undefined) warnIfKeyNotPrivate(resolve(ctx.configDir, tls.key), ctx.logger);
     server = createTlsServer({
       cert: readPem(ctx.configDir, tls.cert, 'cert'),
-      key: readPem(ctx.configDir, tls.key, 'key'),
+      key,
       ca: readPem(ctx.configDir, tls.ca, 'ca'),
       requestCert: tls.requestCert === true,
       rejectUnauthorized: false, // an unverified certificate simply does not authenticate anyone

@@ -8,12 +8,15 @@ import { definePlugin } from '@wharf/core';
 import { PLUGIN_NAME, usersOptionsSchema, type UsersOptions } from './options.js';
 import { UsersAuthenticator } from './users-authenticator.js';
 import { UserStore } from './user-store.js';
+import { warnIfNotPrivate } from './private-file.js';
 
 export { UsersAuthenticator } from './users-authenticator.js';
 export { UserStore } from './user-store.js';
 export { FailureThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from './failure-throttle.js';
 export { hashPassword, verifyPassword, parseHash, DEFAULT_PARAMS, type ScryptParams, type ParsedHash } from './password-hash.js';
 export { parseUsersFile, readUsersFile, checkUserName, checkGroupName, ANONYMOUS_NAME, type UserEntry } from './users-file.js';
+export { MAX_PASSWORD_BYTES, MAX_USER_NAME_BYTES, passwordLimitProblem, userNameLimitProblem } from './credential-limits.js';
+export { warnIfNotPrivate, octalMode } from './private-file.js';
 export { checkNewUser, setUserInText, removeUserFromText, readTextOrEmpty, writeFileAtomically } from './users-file-edit.js';
 export { PLUGIN_NAME, usersOptionsSchema, type UsersOptions } from './options.js';
 
@@ -26,11 +29,14 @@ export default definePlugin<UsersOptions>(
     description: 'authentication: a users file with scrypt password hashes and groups, TLS client certificates, anonymous guests',
   },
   (ctx) => {
-    const store = new UserStore(resolve(ctx.configDir, ctx.options.file), ctx.logger);
+    const file = resolve(ctx.configDir, ctx.options.file);
+    const store = new UserStore(file, ctx.logger);
     const authenticator = new UsersAuthenticator(store, ctx.options, ctx.logger);
     ctx.authenticator(authenticator);
     ctx.onStart(async () => {
       await store.load();
+      // Once, at start: a reload does not repeat it (the file keeps the mode its writer gave it).
+      await warnIfNotPrivate(file, ctx.logger);
       authenticator.refreshDecoy();
       if (ctx.options.watch) store.watch(ctx.options.watchDebounceMs);
     });

@@ -1,10 +1,10 @@
 /**
  * Changing a users file the way `wharf users add/remove` does: through yaml's Document API, so the
  * comments and layout people wrote stay; then an atomic replace (write a sibling, rename over), so
- * the watching broker never reads half a file.
+ * the watching broker never reads half a file, and the result is always mode 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { checkGroupName, checkUserName, parseUsersFile } from './users-file.js';
@@ -50,21 +50,39 @@ export async function readTextOrEmpty(filepath: string): Promise<string> {
   }
 }
 
-/** Replaces the file atomically; a new file is readable by its owner only (it holds hashes). */
+/**
+ * Replaces the file atomically and leaves it mode 0600 (it holds hashes), whatever mode the old
+ * file had: the new contents go to a sibling temp file created 0600, are fsynced, then renamed over
+ * the old name, and the folder is fsynced so the rename survives a crash. A crash at any point leaves
+ * either the old file or the new one (plus perhaps a stray `.NAME.*.tmp`), never half of one.
+ */
 export async function writeFileAtomically(filepath: string, text: string): Promise<void> {
-  let mode = 0o600;
+  const dir = dirname(filepath);
+  const temp = join(dir, `.${basename(filepath)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    mode = (await stat(filepath)).mode & 0o777;
-  } catch {
-    // a new file
-  }
-  const temp = join(dirname(filepath), `.${basename(filepath)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, text, { mode });
-    await chmod(temp, mode);
+    const file = await open(temp, 'wx', 0o600);
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.chmod(0o600); // the umask may have taken bits away; the mode is exactly 0600
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, filepath);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  }
+  await syncFolder(dir);
+}
+
+/** Makes a rename in `dir` durable. Windows cannot open a folder; there the rename is as durable as it gets. */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '@wharf/core';
+import { userNameLimitProblem } from './credential-limits.js';
 import { parseHash, type ParsedHash } from './password-hash.js';
 
 export interface UserEntry {
@@ -29,7 +30,7 @@ const NAME = /^[^\s:$]{1,256}$/;
 export function checkUserName(name: string): string | undefined {
   if (name === ANONYMOUS_NAME) return `"${ANONYMOUS_NAME}" is reserved for clients without credentials`;
   if (!NAME.test(name)) return 'a user name is 1 to 256 characters without spaces, ":" or "$"';
-  return undefined;
+  return userNameLimitProblem(name);
 }
 
 export function checkGroupName(name: string): string | undefined {

@@ -40,6 +40,15 @@ describe('users file', () => {
     expect(err.message).to.contain('unknown key "extra"');
   });
 
+  it('reports a hand-edited name no STOMP login header could carry, with its line', () => {
+    const long = 'ж'.repeat(129); // 129 characters, 258 bytes of UTF-8: over the 256-byte limit
+    const err = problems(`users:\n  alice: { groups: [admins] }\n  ${long}: { groups: [staff] }\n  "tab\\u0001": { groups: [staff] }\n`);
+    expect(err.message).to.match(/:3:\d+ users\["ж+"\]: a user name is at most 256 bytes of UTF-8 \(this one is 258\)/);
+    expect(err.message).to.match(/:4:\d+ users\["tab\\u0001"\]: a user name cannot hold control characters/);
+    // 128 of them (256 bytes) is a name like any other.
+    expect([...parseUsersFile(`users:\n  ${'ж'.repeat(128)}: {}\n`, 'u.yaml').keys()]).to.deep.equal(['ж'.repeat(128)]);
+  });
+
   it('reports YAML syntax errors without quoting the file', () => {
     const err = problems(`users:\n  alice: { password: '${HASH}', groups: [admins\n`);
     expect(err.message).to.not.contain(HASH);
