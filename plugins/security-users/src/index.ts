@@ -13,7 +13,8 @@ export { UsersAuthenticator } from './users-authenticator.js';
 export { UserStore } from './user-store.js';
 export { FailureThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from './failure-throttle.js';
 export { hashPassword, verifyPassword, parseHash, DEFAULT_PARAMS, type ScryptParams, type ParsedHash } from './password-hash.js';
-export { parseUsersFile, readUsersFile, checkUserName, checkGroupName, ANONYMOUS_NAME, type UserEntry } from './users-file.js';
+export { parseUsersFile, readUsersFile, type UserEntry } from './users-file.js';
+export { checkUserName, checkGroupName, isSafeName, SAFE_NAME, ANONYMOUS_NAME } from './names.js';
 export { checkNewUser, setUserInText, removeUserFromText, readTextOrEmpty, writeFileAtomically } from './users-file-edit.js';
 export { PLUGIN_NAME, usersOptionsSchema, type UsersOptions } from './options.js';
 

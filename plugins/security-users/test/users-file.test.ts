@@ -64,7 +64,7 @@ describe('editing a users file', () => {
 
   it('refuses reserved or malformed names', () => {
     expect(() => setUserInText('', 'anonymous', HASH, [])).to.throw('reserved');
-    expect(() => setUserInText('', 'a b', HASH, [])).to.throw('without spaces');
+    expect(() => setUserInText('', 'a b', HASH, [])).to.throw('not a valid user name');
     expect(() => setUserInText('', 'alice', HASH, ['*'])).to.throw('group name');
   });
 
