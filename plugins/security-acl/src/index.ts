@@ -10,6 +10,7 @@ import { aclOptionsSchema, PLUGIN_NAME, type AclOptions } from './options.js';
 export { AclAuthorizer, type Explanation, type RuleVerdict } from './acl-authorizer.js';
 export { AclRules, compileOptionRules, loadAcl } from './acl-rules.js';
 export { CompiledRule, compileRules, escapeRegex } from './rule.js';
+export { isPlaceholderName, PLACEHOLDER_NAME } from './names.js';
 export { parseRulesFile, readRulesFile } from './rules-file.js';
 export { aclOptionsSchema, PLUGIN_NAME, ruleSchema, type AclOptions, type RuleSpec } from './options.js';
 

@@ -1,7 +1,8 @@
 /**
  * One compiled ACL rule. `match` is a regular expression searched for in the destination name (as
  * routing rules are); `${user}` and `${group}` in it stand for the caller's name and each of its
- * groups, regex-escaped, so a name like `a.b` matches only itself.
+ * groups, regex-escaped. Only names in the safe set (names.ts) are substituted: for any other
+ * name a placeholder rule does not apply, so `home.${user}.` areas of two users never overlap.
  *
  * A rule without placeholders compiles once, at load. A rule with placeholders compiles per
  * principal (the authorizer caches that per principal); core caches the answers per session and
@@ -12,6 +13,7 @@
  * of the principal (none when it has none).
  */
 import type { ConfigIssue, Principal, Right } from '@wharf/core';
+import { isPlaceholderName } from './names.js';
 import type { RuleSpec } from './options.js';
 
 const USER = '${user}';
@@ -56,10 +58,10 @@ export class CompiledRule {
   /** The expressions this rule stands for, for one principal (empty: it cannot apply to it). */
   expressionsFor(principal: Principal): readonly RegExp[] {
     if (this.fixed) return [this.fixed];
-    if (this.usesUser && principal.anonymous) return [];
+    if (this.usesUser && (principal.anonymous || !isPlaceholderName(principal.name))) return [];
     const withUser = this.spec.match.split(USER).join(escapeRegex(principal.name));
     if (!this.usesGroup) return [new RegExp(withUser)];
-    return principal.groups.map((g) => new RegExp(withUser.split(GROUP).join(escapeRegex(g))));
+    return principal.groups.filter(isPlaceholderName).map((g) => new RegExp(withUser.split(GROUP).join(escapeRegex(g))));
   }
 }
 

@@ -21,9 +21,11 @@ describe('ACL rules', () => {
     const a = acl([{ match: '^/queue/home\\.${user}\\.', users: ['*'], allow: ['create', 'read', 'write'] }]);
     expect(rights(a, user('alice'), '/queue/home.alice.inbox')).to.deep.equal(['create', 'read', 'write']);
     expect(rights(a, user('alice'), '/queue/home.bob.inbox')).to.deep.equal([]);
-    // "a.b" is a name, not a pattern: it does not match "aXb".
-    expect(rights(a, user('a.b'), '/queue/home.a.b.x')).to.deep.equal(['create', 'read', 'write']);
-    expect(rights(a, user('a.b'), '/queue/home.aXb.x')).to.deep.equal([]);
+    // "a-b" is a name, not a pattern ("-" is escaped): it matches only itself.
+    expect(rights(a, user('a-b'), '/queue/home.a-b.x')).to.deep.equal(['create', 'read', 'write']);
+    expect(rights(a, user('a-b'), '/queue/home.a.b.x')).to.deep.equal([]);
+    // A name outside the safe set (here with the "." that ends the area) is never substituted.
+    expect(rights(a, user('a.b'), '/queue/home.a.b.x')).to.deep.equal([]);
     expect(rights(a, user('.*'), '/queue/home.alice.inbox'), 'a name full of regex characters').to.deep.equal([]);
   });
 

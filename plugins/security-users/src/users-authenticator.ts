@@ -11,7 +11,8 @@
  * 2. No login, `certificates: true`, and the transport verified a client certificate: its subject
  *    CN is the user name → accept with the file's groups; a CN not in the file → reject (the file
  *    is the list of who exists; a stranger's certificate must not fall through to anonymous), or
- *    abstain with `unknownUsers: abstain`. A certificate with several CNs is rejected.
+ *    abstain with `unknownUsers: abstain`. A certificate with several CNs, or a CN that is not a
+ *    safe name (names.ts), is rejected.
  * 3. No login, `anonymous` configured → accept as { name: 'anonymous', anonymous: true, groups }.
  * 4. Otherwise → abstain; if nothing later in the chain accepts, core refuses the client.
  *
@@ -24,7 +25,7 @@ import { FailureThrottle, sleep } from './failure-throttle.js';
 import { FairScheduler } from './fair-scheduler.js';
 import { PLUGIN_NAME, type UsersOptions } from './options.js';
 import { decoyHash, verifyPassword, type ParsedHash } from './password-hash.js';
-import { ANONYMOUS_NAME } from './users-file.js';
+import { ANONYMOUS_NAME, isSafeName } from './names.js';
 import type { UserStore } from './user-store.js';
 
 const REJECTED: AuthDecision = Object.freeze({ rejected: true as const });
@@ -98,7 +99,10 @@ export class UsersAuthenticator implements Authenticator {
 
   private byCertificate(connection: ConnectionInfo): AuthDecision {
     const cn = connection.peerCertificate!.subject.CN;
-    if (typeof cn !== 'string') return REJECTED;
+    // A CN outside the safe name set (docs/security.md, "User names and home destinations") can
+    // be no user's: refused outright, even with unknownUsers: abstain, so no later authenticator
+    // lets a "bob.x" in whose home area would overlap bob's.
+    if (typeof cn !== 'string' || !isSafeName(cn)) return REJECTED;
     const user = this.users.get(cn);
     if (!user) return this.options.unknownUsers === 'abstain' ? undefined : REJECTED;
     this.logger.debug({ user: cn, connection: connection.id }, 'client certificate accepted');

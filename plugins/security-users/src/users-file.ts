@@ -12,29 +12,17 @@ import { readFile } from 'node:fs/promises';
 import { distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '@wharf/core';
-import { userNameLimitProblem } from './credential-limits.js';
+import { ANONYMOUS_NAME, checkGroupName, checkUserName } from './names.js';
 import { parseHash, type ParsedHash } from './password-hash.js';
+
+// Kept importable from here: the name rule moved to names.ts.
+export { ANONYMOUS_NAME, checkGroupName, checkUserName };
 
 export interface UserEntry {
   readonly name: string;
   /** Absent for users who may only log in with a client certificate. */
   readonly password: ParsedHash | undefined;
   readonly groups: readonly string[];
-}
-
-/** The principal name given to clients let in without credentials; no user may take it. */
-export const ANONYMOUS_NAME = 'anonymous';
-
-const NAME = /^[^\s:$]{1,256}$/;
-
-export function checkUserName(name: string): string | undefined {
-  if (name === ANONYMOUS_NAME) return `"${ANONYMOUS_NAME}" is reserved for clients without credentials`;
-  if (!NAME.test(name)) return 'a user name is 1 to 256 characters without spaces, ":" or "$"';
-  return userNameLimitProblem(name);
-}
-
-export function checkGroupName(name: string): string | undefined {
-  return NAME.test(name) && name !== '*' ? undefined : 'a group name is 1 to 256 characters without spaces, ":" or "$", and not "*"';
 }
 
 /** Parses the text of a users file. @throws ConfigError listing every problem with its line. */
@@ -74,9 +62,13 @@ export function parseUsersFile(text: string, filepath: string): ReadonlyMap<stri
   return users;
 }
 
+const NAME_HINT = 'rename it within the safe set, e.g. "bob_x" for "bob.x" (docs/security.md#user-names-and-home-destinations)';
+
 function readEntry(name: string, raw: unknown, report: (issue: ConfigIssue) => void): UserEntry | undefined {
   const problem = checkUserName(name);
-  if (problem) report({ path: ['users', name], message: problem });
+  // The whole file is refused, not just this entry (docs/security.md, "User names and home
+  // destinations"): a user silently missing would be harder to notice than an error with its line.
+  if (problem) report({ path: ['users', name], message: problem, hint: NAME_HINT });
   const entry = raw ?? {};
   if (!isObject(entry)) {
     report({ path: ['users', name], message: 'expected { password?, groups? }' });
@@ -90,8 +82,13 @@ function readEntry(name: string, raw: unknown, report: (issue: ConfigIssue) => v
     else password = parsed;
   }
   const groups = entry.groups ?? [];
-  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || checkGroupName(g) !== undefined)) {
-    report({ path: ['users', name, 'groups'], message: 'expected a list of group names', hint: checkGroupName('*') });
+  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string')) {
+    report({ path: ['users', name, 'groups'], message: 'expected a list of group names', hint: 'write groups: [staff, admins]' });
+    return undefined;
+  }
+  const badGroup = (groups as string[]).map(checkGroupName).find((p) => p !== undefined);
+  if (badGroup) {
+    report({ path: ['users', name, 'groups'], message: badGroup, hint: NAME_HINT });
     return undefined;
   }
   for (const key of Object.keys(entry)) {
