@@ -25,6 +25,18 @@ function pem(configDir: string, file: string | undefined): Buffer | undefined {
   }
 }
 
+/**
+ * Why an upgrade offering the `Sec-WebSocket-Protocol` header `asked` is refused by an endpoint that speaks
+ * `spoken` (an HTTP 400 body), or undefined when it is accepted: a client that offers no sub-protocol is accepted,
+ * one that offers some must offer one of ours.
+ */
+export function subProtocolRefusal(protocol: string, spoken: readonly string[], asked: string | undefined): string | undefined {
+  if (asked === undefined || spoken.length === 0) return undefined;
+  const names = asked.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (names.length === 0 || names.some((p) => spoken.includes(p))) return undefined;
+  return `this ${protocol} WebSocket endpoint accepts the sub-protocols ${spoken.join(', ')} (or none); the request offered none of them\n`;
+}
+
 export async function openWebSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
 ): Promise<OpenListener> {
@@ -47,8 +59,20 @@ export async function openWebSocketListener(
   const wss = new WebSocketServer({
     server,
     path,
-    // Refuse a sub-protocol list we share nothing with; accept clients that offer none.
+    // RFC 6455 §4.2.2: the server picks one of the client's sub-protocols, best first by the adapter's order.
     handleProtocols: (protocols) => offered.find((p) => protocols.has(p)) ?? false,
+    // ws would accept a list we share nothing with (answering with no sub-protocol): refuse it before the
+    // upgrade instead, saying what is spoken. Runs after ws has checked the header's syntax.
+    ...(offered.length === 0 ? {} : {
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, body?: string, headers?: Record<string, string>) => void) => {
+        const refusal = subProtocolRefusal(listener.protocol, offered, info.req.headers['sec-websocket-protocol']);
+        if (refusal === undefined) done(true);
+        else {
+          ctx.logger.debug({ protocol: listener.protocol, offered: info.req.headers['sec-websocket-protocol'] }, 'WebSocket upgrade refused: no shared sub-protocol');
+          done(false, 400, refusal, { 'Content-Type': 'text/plain; charset=utf-8' });
+        }
+      },
+    }),
     maxPayload: 64 * 1024 * 1024,
     perMessageDeflate: false,
   });

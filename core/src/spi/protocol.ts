@@ -90,7 +90,10 @@ export interface ProtocolAdapter {
   readonly protocol: string;
   /** JSON Schema of the adapter's per-listener `options`. */
   readonly listenerOptionsSchema?: JsonSchema;
-  /** WebSocket sub-protocols spoken, best first (offered to browsers on `transport: ws`). */
+  /**
+   * WebSocket sub-protocols spoken, best first (offered to browsers on `transport: ws`). When set, an upgrade that
+   * offers sub-protocols but none of these is refused with HTTP 400; one offering none is accepted.
+   */
   readonly webSocketProtocols?: readonly string[];
   /** Serves one connection until the stream ends. */
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener: ListenerConfig): void;

@@ -1,7 +1,7 @@
 import type { CodecLimitName } from './types.js';
 
-/** What went wrong: a size limit, malformed framing, or an undefined escape sequence. */
-export type StompCodecErrorCode = 'limit' | 'syntax' | 'escape';
+/** What went wrong: a size limit, malformed framing, an undefined escape sequence, or a header that is not UTF-8. */
+export type StompCodecErrorCode = 'limit' | 'syntax' | 'escape' | 'encoding';
 
 /** What the parser had read of the offending frame when it failed (so an ERROR can carry `receipt-id`). */
 export interface PartialFrame {

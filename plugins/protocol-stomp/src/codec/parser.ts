@@ -14,6 +14,7 @@
  * - Every limit is checked on partial data, so a peer cannot make the parser hold more than about one limit's worth.
  * - No regex: commands are checked byte by byte, header lines with `indexOf`.
  */
+import { isUtf8 } from 'node:buffer';
 import { ByteAccumulator } from './accumulator.js';
 import { StompCodecError, type StompCodecErrorCode } from './errors.js';
 import { escapeModeFor, unescapeHeader, type EscapeMode } from './escape.js';
@@ -314,6 +315,12 @@ export class FrameParser {
       const encoding = (flags & HAS_NON_ASCII) === 0 ? 'latin1' : 'utf8';
       name = buf.toString(encoding, start, colon);
       value = colon + 1 === end ? '' : buf.toString(encoding, colon + 1, end);
+      // STOMP 1.2 §Value Encoding: headers are UTF-8. Decoding turns a bad byte into U+FFFD, so `/queue/a.\xff` and
+      // `/queue/a.\xfe` would name one queue: such a line is refused instead, for every header and every version.
+      // Only a decoded U+FFFD (rare: never in ASCII lines) costs the check of the bytes.
+      if (encoding === 'utf8' && (name.indexOf('\uFFFD') !== -1 || value.indexOf('\uFFFD') !== -1) && !isUtf8(buf.subarray(start, end))) {
+        this.notUtf8(buf, start, colon);
+      }
     } else {
       name = HEADER_NAMES[known]!;
       // A connection sends the same few values again and again (its destination, `content-length:100`): the
@@ -386,6 +393,12 @@ export class FrameParser {
     this.headers = [];
     this.headBytes = 0;
     this.onFrame(frame);
+  }
+
+  /** Says which part of the line `buf[start, end)` (split at `colon`) is not UTF-8. */
+  private notUtf8(buf: Buffer, start: number, colon: number): never {
+    const what = isUtf8(buf.subarray(start, colon)) ? `the value of the header ${JSON.stringify(buf.toString('utf8', start, colon))}` : 'a header name';
+    return this.fail('encoding', `${what} is not valid UTF-8 (STOMP 1.2 §Value Encoding: headers are UTF-8)`);
   }
 
   private bodyTooLarge(): never {

@@ -133,6 +133,65 @@ describe('FrameParser', () => {
     });
   });
 
+  describe('UTF-8 (STOMP 1.2 §Value Encoding: headers are UTF-8)', () => {
+    /** `SEND` with one header line made of `name`, `:` and `value`, raw bytes allowed. */
+    function sendWith(name: Buffer | string, value: Buffer | string, command = 'SEND'): Buffer {
+      return Buffer.concat([Buffer.from(`${command}\n`), Buffer.from(name), Buffer.from(':'), Buffer.from(value), Buffer.from('\n\n\0')]);
+    }
+
+    it('refuses a destination with a byte that is not UTF-8, naming the header, for every version and command', () => {
+      for (const version of ['1.0', '1.1', '1.2'] as const) {
+        for (const command of ['SEND', 'SUBSCRIBE', 'CONNECT']) {
+          const err = codecError(() => harness({}, version).push(sendWith('destination', Buffer.from([...Buffer.from('/queue/home.bob.'), 0xff]), command)));
+          expect(err.code, `${version} ${command}`).to.equal('encoding');
+          expect(err.message).to.match(/^the value of the header "destination" is not valid UTF-8/);
+          expect(err.frame?.command).to.equal(command);
+        }
+      }
+    });
+
+    it('refuses overlong forms, encoded surrogates, truncated sequences and stray continuation bytes', () => {
+      const bad = [
+        [0xc0, 0xaf], // overlong '/'
+        [0xed, 0xa0, 0x80], // U+D800, a surrogate
+        [0xe2, 0x82], // € cut short
+        [0x80], // continuation byte alone
+        [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+      ];
+      for (const bytes of bad) {
+        const err = codecError(() => harness().push(sendWith('x-h', Buffer.from([0x61, ...bytes, 0x62]))));
+        expect(err.code, Buffer.from(bytes).toString('hex')).to.equal('encoding');
+      }
+    });
+
+    it('says so when the header name is the part that is not UTF-8', () => {
+      const err = codecError(() => harness().push(sendWith(Buffer.from([0x78, 0xfe]), 'v')));
+      expect(err.code).to.equal('encoding');
+      expect(err.message).to.match(/^a header name is not valid UTF-8/);
+    });
+
+    it('refuses a bad byte in a line that spans chunks, and one fed byte by byte', () => {
+      const bytes = sendWith('destination', Buffer.from([0x2f, 0x71, 0xfe, 0x2f]));
+      const h = harness();
+      expect(codecError(() => { for (const c of bytewise(bytes)) h.push(c); }).code).to.equal('encoding');
+      const h2 = harness();
+      h2.push(bytes.subarray(0, 8));
+      expect(codecError(() => h2.push(bytes.subarray(8))).code).to.equal('encoding');
+    });
+
+    it('keeps parsing a frame whose headers are valid UTF-8 after a CR before the LF', () => {
+      const h = harness();
+      h.push(Buffer.from('SEND\r\ndestination:/queue/caf\u00e9\r\n\r\n\0'));
+      expect(h.frames()[0]!.headers).to.deep.equal([['destination', '/queue/caf\u00e9']]);
+    });
+
+    it('does not look at the body: any bytes may travel there', () => {
+      const h = harness();
+      h.push(Buffer.concat([Buffer.from('SEND\ncontent-length:2\n\n'), Buffer.from([0xff, 0xfe, 0])]));
+      expect(h.frames()[0]!.body).to.deep.equal(Buffer.from([0xff, 0xfe]));
+    });
+  });
+
   describe('escaping (STOMP 1.2 §Value Encoding)', () => {
     it('1.2 unescapes \\r \\n \\c \\\\ in names and values', () => {
       const h = harness({}, '1.2');

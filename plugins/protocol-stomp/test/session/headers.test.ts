@@ -118,4 +118,37 @@ describe('STOMP session: headers (STOMP 1.2 §Value Encoding, §Repeated Header 
     client.send('SEND', { destination: '/queue/utf8', 'x-name': 'Grüße, 世界 🚢' }, 'x');
     expect(header(await client.next('MESSAGE'), 'x-name')).to.equal('Grüße, 世界 🚢');
   });
+
+  describe('names that are not UTF-8 (STOMP 1.2 §Value Encoding: headers are UTF-8)', () => {
+    /** A frame whose `destination` is `/queue/home.bob.` and then the byte `last`. */
+    function withBadDestination(command: string, extra: string, last: number): Buffer {
+      return Buffer.concat([Buffer.from(`${command}\n${extra}destination:/queue/home.bob.`), Buffer.from([last]), Buffer.from('\n\n\0')]);
+    }
+
+    it('answers a SUBSCRIBE to /queue/home.bob.\\xff with an ERROR and a close, and creates nothing', async () => {
+      const client = await env.connect();
+      client.sendRaw(withBadDestination('SUBSCRIBE', 'id:s\nreceipt:r-sub\n', 0xff));
+      await client.expectError({ message: /"destination" is not valid UTF-8/, receiptId: 'r-sub' });
+      expect(env.broker.mqm.lookup('/queue/home.bob.\uFFFD')).to.equal(undefined);
+      await expectBrokerWorks(env);
+    });
+
+    it('answers a SEND to /queue/home.bob.\\xfe the same way, so \\xfe and \\xff never name one queue', async () => {
+      const reader = await env.connect();
+      await reader.sendWithReceipt('SUBSCRIBE', { id: 's', destination: '/queue/home.bob.\uFFFD' });
+      const client = await env.connect();
+      client.sendRaw(withBadDestination('SEND', '', 0xfe));
+      await client.expectError({ message: /not valid UTF-8/ });
+      // Had the bad SEND been decoded, its message would reach the reader before this one.
+      const good = await env.connect();
+      await good.sendWithReceipt('SEND', { destination: '/queue/home.bob.\uFFFD' }, 'marker');
+      expect((await reader.next('MESSAGE')).body.toString()).to.equal('marker');
+    });
+
+    it('refuses a CONNECT whose login is not UTF-8', async () => {
+      const client = env.open();
+      client.sendRaw(Buffer.concat([Buffer.from('CONNECT\naccept-version:1.2\nhost:h\nlogin:b'), Buffer.from([0xc3]), Buffer.from('\n\n\0')]));
+      await client.expectError({ message: /"login" is not valid UTF-8/ });
+    });
+  });
 });
