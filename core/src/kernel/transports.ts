@@ -64,6 +64,18 @@ function readPem(configDir: string, file: string | undefined, what: string): Buf
 }
 
 /**
+ * A TLS listener's cert, key and CA, read relative to the config file (TCP and WebSocket alike);
+ * a key open to group or others is warned about once, as the listener opens.
+ */
+export function readTlsFiles(
+  tls: { readonly cert?: string; readonly key?: string; readonly ca?: string }, ctx: Pick<TransportContext, 'configDir' | 'logger'>,
+): { cert: Buffer | undefined; key: Buffer | undefined; ca: Buffer | undefined } {
+  const key = readPem(ctx.configDir, tls.key, 'key');
+  if (key !== undefined) warnIfKeyNotPrivate(resolve(ctx.configDir, tls.key!), ctx.logger);
+  return { cert: readPem(ctx.configDir, tls.cert, 'cert'), key, ca: readPem(ctx.configDir, tls.ca, 'ca') };
+}
+
+/**
  * Like ssh's "UNPROTECTED PRIVATE KEY FILE": a TLS private key open to group or others is logged once,
  * when the listener opens, with the fix. A warning, not a refusal (docs/security.md, "Files"): the key
  * is already exposed by then, and refusing would turn a deploy's umask slip into an outage. Skipped on
@@ -115,12 +127,8 @@ export async function openSocketListener(
   let server: Server;
   if (listener.transport === 'tls') {
     const tls = listener.tls!;
-    const key = readPem(ctx.configDir, tls.key, 'key');
-    if (key && tls.key !== undefined) warnIfKeyNotPrivate(resolve(ctx.configDir, tls.key), ctx.logger);
     server = createTlsServer({
-      cert: readPem(ctx.configDir, tls.cert, 'cert'),
-      key,
-      ca: readPem(ctx.configDir, tls.ca, 'ca'),
+      ...readTlsFiles(tls, ctx),
       requestCert: tls.requestCert === true,
       rejectUnauthorized: false, // an unverified certificate simply does not authenticate anyone
       allowHalfOpen: true,

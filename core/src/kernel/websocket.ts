@@ -6,24 +6,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
-import { closeServer, connectionInfo, formatHost, listen, type OpenListener, type TransportContext } from './transports.js';
-
-function pem(configDir: string, file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(resolve(configDir, file));
-  } catch (err) {
-    throw new WharfError(ErrorCodes.CONFIG, `cannot read the TLS file ${resolve(configDir, file)}`, {
-      cause: err, hint: 'paths in tls are relative to the config file',
-    });
-  }
-}
+import { closeServer, connectionInfo, formatHost, listen, readTlsFiles, type OpenListener, type TransportContext } from './transports.js';
 
 /**
  * Why an upgrade offering the `Sec-WebSocket-Protocol` header `asked` is refused by an endpoint that speaks
@@ -46,7 +33,7 @@ export async function openWebSocketListener(
   const tls = listener.tls;
   const server: HttpServer = tls
     ? createHttpsServer({
-      cert: pem(ctx.configDir, tls.cert), key: pem(ctx.configDir, tls.key), ca: pem(ctx.configDir, tls.ca),
+      ...readTlsFiles(tls, ctx),
       requestCert: tls.requestCert === true, rejectUnauthorized: false,
     })
     : createHttpServer();

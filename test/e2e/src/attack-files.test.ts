@@ -58,6 +58,7 @@ describe('e2e attack: files and secrets', function () {
       listeners: [
         { protocol: 'stomp', transport: 'tcp', host: '127.0.0.1', port: 0 },
         { protocol: 'stomp', transport: 'tls', host: '127.0.0.1', port: 0, tls: { cert: 'server.crt', key: 'server.key' } },
+        { protocol: 'stomp', transport: 'ws', host: '127.0.0.1', port: 0, path: '/ws', tls: { cert: 'server.crt', key: 'server.key' } },
       ],
     }, { configDir: dir, logger: createLogger('info', sink) });
     await broker.start();
@@ -80,7 +81,7 @@ describe('e2e attack: files and secrets', function () {
     const key = started.warningsAbout(keyFile);
     expect(users).to.have.length(1);
     expect(users[0]!.msg).to.contain('UNPROTECTED USERS FILE').and.contain(`chmod 600 ${usersFile}`);
-    expect(key).to.have.length(1);
+    expect(key, 'once per listener that loads it: the TLS and the WebSocket (wss) one').to.have.length(2);
     expect(key[0]!.msg).to.contain('UNPROTECTED PRIVATE KEY FILE').and.contain(`chmod 600 ${keyFile}`);
     expect(key[0]).to.include({ mode: '0644' });
     // A warning, not a refusal: the broker serves logins.
