@@ -103,7 +103,7 @@ async function expectServed(port: number, tracker: Tracker, connectHeaders: Reco
 }
 
 describe('e2e: attack — lockout by connections (issue 15, item 1)', function () {
-  this.timeout(20000);
+  this.timeout(30000);
   const clients = new Tracker();
   const flood: FloodConnection[] = [];
   let e2e: E2eBroker | undefined;
@@ -191,27 +191,36 @@ describe('e2e: attack — lockout by connections (issue 15, item 1)', function (
     before(async () => { fixture = await writeSecurityFixture(); });
     after(() => fixture.remove());
 
-    it('lets every good login from 127.0.0.2 through while 127.0.0.3 reconnects in a loop', async () => {
-      e2e = await startE2eBroker({ plugins: [...STANDARD_PLUGINS, ...securityPlugins(fixture)] });
+    it('lets every good login from 127.0.0.2 through while 127.0.0.3 holds sessions and reconnects in a loop', async () => {
+      // A listener of 100; the flooder has an account of its own and wants more than all of it.
+      e2e = await startE2eBroker(
+        { plugins: [...STANDARD_PLUGINS, ...securityPlugins(fixture)], limits: { connections: { perAddress: 60 } } },
+        { maxConnections: 100 },
+      );
       const { broker, tcpPort } = e2e;
+      const asReader = frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', 'heart-beat': '0,0', login: 'reader', passcode: PASSWORD('reader') });
+      const held = await Promise.all(Array.from({ length: 20 }, () => open(tcpPort, FLOODER, asReader)).map(async (c) => { flood.push(c); await c.done; return c; }));
+      expect(held.filter((c) => c.text.startsWith('CONNECTED')).length, 'the flooder\'s own sessions').to.equal(20);
       let stop = false;
       let attempts = 0;
-      // 64 loops, twice what the address may keep waiting: half never send CONNECT, half guess passwords.
+      // 96 loops: 80 never send CONNECT, 16 guess carol's password; each connection lives up to 300 ms.
       const loop = async (n: number): Promise<void> => {
         while (!stop) {
           attempts++;
-          const hello = n % 2 === 0 ? undefined : frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'carol', passcode: `guess-${attempts}` });
+          const hello = n % 6 !== 0 ? undefined : frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'carol', passcode: `guess-${attempts}` });
           const conn = open(tcpPort, FLOODER, hello);
           flood.push(conn);
           await Promise.race([conn.done, new Promise((r) => setTimeout(r, 300))]);
           conn.socket.destroy();
           flood.splice(flood.indexOf(conn), 1);
+          await new Promise((r) => setTimeout(r, 10)); // a reconnect loop's pause: 96 loops still try thousands a second
         }
       };
-      const loops = Array.from({ length: 64 }, (_, n) => loop(n));
+      const loops = Array.from({ length: 96 }, (_, n) => loop(n));
       try {
         await waitFor(() => broker.connections.stats().refused > 0, 5000, 'the flood to reach its budget');
         const failures: string[] = [];
+        const started = Date.now();
         for (let i = 0; i < 26; i++) {
           try {
             await expectServed(tcpPort, clients, { login: 'carol', passcode: PASSWORD('carol') });
@@ -219,12 +228,13 @@ describe('e2e: attack — lockout by connections (issue 15, item 1)', function (
             failures.push((err as Error).message);
           }
         }
+        console.log(`      26 good logins in ${Date.now() - started} ms while the flooder tried ${attempts} connections`);
         expect(failures, 'good logins that failed').to.deep.equal([]);
       } finally {
         stop = true;
         await Promise.all(loops);
       }
-      expect(attempts, 'the loop kept reconnecting').to.be.greaterThan(64);
+      expect(attempts, 'the loops kept reconnecting').to.be.greaterThan(96);
       expect(broker.connections.stats().refusedBy.unauthenticatedPerAddress).to.be.greaterThan(0);
     });
   });
