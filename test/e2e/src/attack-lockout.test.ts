@@ -21,7 +21,7 @@ import { expect } from 'chai';
 import stompit, { type Client as StompitClient } from 'stompit';
 import WebSocket from 'ws';
 import { STANDARD_PLUGINS, startE2eBroker, type E2eBroker } from './broker.js';
-import { Tracker, frame, openStomp, unique, waitFor, type StompClient, type StompOptions } from './helpers.js';
+import { RawConnection, Tracker, frame, openStomp, unique, waitFor, type StompClient, type StompOptions } from './helpers.js';
 import { PASSWORD, securityPlugins, writeSecurityFixture, type SecurityFixture } from './security-fixtures.js';
 
 const FLOODER = '127.0.0.3';
@@ -184,6 +184,31 @@ describe('e2e: attack — lockout by connections (issue 15, item 1)', function (
     for (const c of idle) expect(c.text).to.match(/ERROR\n(?:[^\n]*\n)*message:idle for \d+ ms with no heart-beats[^\n]*idleTimeoutMs/);
     for (const c of silent) expect(c.text).to.match(/^ERROR\n(?:[^\n]*\n)*message:no CONNECT frame within 1000 ms/);
     expect(broker.connections.stats().open, 'only the busy client is left').to.equal(1);
+  });
+
+  it('counts a session as logged in once CONNECTED, on TCP, TLS and WebSocket alike (its waiting place is freed)', async () => {
+    // One connection from an address may wait to log in: each next one is admitted only if the last left the budget.
+    e2e = await startE2eBroker({ limits: { connections: { unauthenticatedPerAddress: 1 } } });
+    const { broker, tcpPort, tlsPort, wsUrl } = e2e;
+    const connected = (text: string): boolean => text.startsWith('CONNECTED');
+    for (let i = 0; i < 3; i++) {
+      const tcp = open(tcpPort, GOOD, CONNECT_NO_BEATS);
+      flood.push(tcp);
+      expect(await tcp.done, `TCP session ${i}`).to.equal('connected');
+      const under = netConnect({ host: '127.0.0.1', port: tlsPort, localAddress: GOOD });
+      const tls = await RawConnection.openTls(tlsPort, { socket: under, rejectUnauthorized: false }, clients);
+      tls.write(CONNECT_NO_BEATS);
+      await tls.waitFrame('CONNECTED');
+      const ws = new WebSocket(wsUrl, ['v12.stomp'], { localAddress: GOOD });
+      clients.track({ close: () => ws.terminate() });
+      let text = '';
+      ws.on('message', (data: Buffer) => { text += data.toString(); });
+      await new Promise<void>((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      ws.send(CONNECT_NO_BEATS);
+      await waitFor(() => connected(text), 5000, `WebSocket session ${i} CONNECTED`);
+    }
+    expect(broker.connections.stats()).to.include({ open: 9, unauthenticated: 0, refused: 0 });
+    expect(broker.mqm.listSessions().map((s) => s.remoteAddress)).to.deep.equal(Array(9).fill(GOOD));
   });
 
   describe('with security', () => {
