@@ -39,7 +39,10 @@ export class HeartBeat {
   private lastWrite = Date.now();
   /** The last flush that carried more than a beat of ours (the idle limit does not count our beats). */
   private lastFrameWrite = Date.now();
-  /** A beat was queued and its flush has not happened yet. */
+  /**
+   * A beat was queued and its flush has not happened yet. A frame that shares that flush is not counted
+   * as activity: a beat goes out only after sendEvery without any write, so that is rare and costs one frame.
+   */
   private beatQueued = false;
   private stopped = false;
   private readsSuspended = false;
