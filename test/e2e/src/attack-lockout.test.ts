@@ -160,6 +160,12 @@ describe('e2e: attack — lockout by connections (issue 15, item 1)', function (
     });
     expect(await ws(FLOODER)).to.equal('refused');
     expect(await ws(GOOD)).to.equal('open');
+    // And its TLS connection, before the handshake.
+    const tlsFrom = (localAddress: string): Promise<'open' | 'refused'> => RawConnection.openTls(e2e!.tlsPort, {
+      socket: netConnect({ host: '127.0.0.1', port: e2e!.tlsPort, localAddress }), rejectUnauthorized: false,
+    }, clients).then(() => 'open' as const, () => 'refused' as const);
+    expect(await tlsFrom(FLOODER)).to.equal('refused');
+    expect(await tlsFrom(GOOD)).to.equal('open');
   });
 
   it('closes idle sessions without heart-beats after idleTimeoutMs, and silent connections after connectTimeoutMs, with an ERROR', async () => {
