@@ -3,9 +3,9 @@
  * 127.0.0.2 (both loopback: the limits count loopback like any other address):
  * - the flooder opens more connections than the listener's maxConnections, CONNECTed with heart-beat:0,0
  *   and raw ones that never send CONNECT: it gets its budget (limits.connections.perAddress, of which
- *   unauthenticatedPerAddress may wait to log in), the rest are closed at once, on the TCP and the
- *   WebSocket listener alike; the good client logs in, sends and receives, with @stomp/stompjs, stompit
- *   and over WebSocket;
+ *   unauthenticatedPerAddress may wait to log in), the rest are closed at once, on the TCP, TLS and
+ *   WebSocket listeners alike; the good client logs in, sends and receives, with @stomp/stompjs, stompit,
+ *   over TLS and over WebSocket; a session leaves the budget of those waiting once CONNECTED;
  * - idle sessions without heart-beats are closed after the listener's idleTimeoutMs with an ERROR, and
  *   connections that never send CONNECT after connectTimeoutMs, while a busy client stays;
  * - with security on, a reconnect loop from the flooder (no CONNECT, bad passwords) makes no good login
