@@ -252,6 +252,32 @@ export const brokerConfigSchema: JsonSchema = {
           minimum: 0,
           description: 'memory, in bytes, below which publishers are read again; default: 80% of memoryHighWaterMark',
         },
+        connections: {
+          type: 'object',
+          default: {},
+          description: 'connection limits per remote address and per state, for every listener and protocol (docs/security.md#connection-limits)',
+          properties: {
+            perAddress: {
+              type: 'integer',
+              minimum: 1,
+              default: 1000,
+              description: 'the most open connections from one remote address (IPv6: one /64), on all listeners together; more are closed at once',
+            },
+            unauthenticatedPerAddress: {
+              type: 'integer',
+              minimum: 1,
+              default: 32,
+              description: 'the most connections from one remote address that have not logged in yet, on all listeners together',
+            },
+            unauthenticatedPerListener: {
+              type: 'integer',
+              minimum: 1,
+              default: 1000,
+              description: 'the most connections on one listener that have not logged in yet, from all addresses together',
+            },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },

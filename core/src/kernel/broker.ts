@@ -25,6 +25,7 @@ import { assemble, memoryWatermarks, pluginFailure, startChecks } from './assemb
 import type { LoadedPlugin } from './loader.js';
 import type { LifecycleHooks } from './plugin-context.js';
 import type { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
+import { ConnectionGovernor } from './connection-limits.js';
 import { assertSafeExposure } from './safety.js';
 import { openSocketListener, type OpenListener } from './transports.js';
 import { openWebSocketListener } from './websocket.js';
@@ -60,6 +61,8 @@ export class Broker {
   readonly durability: Durability | undefined;
   /** Producer flow control: the memory alarm (docs/performance.md "Flow control"). */
   readonly flow: FlowController;
+  /** Connection limits per address and per state (`limits.connections`); `connections.stats()` counts refusals. */
+  readonly connections: ConnectionGovernor;
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
@@ -98,8 +101,10 @@ export class Broker {
     this.flow = new FlowController({
       highWaterMark, lowWaterMark, logger: init.logger.child({ component: 'flow' }), ...(init.memory ? { memory: init.memory } : {}),
     });
+    this.connections = new ConnectionGovernor(init.config.limits.connections, init.logger.child({ component: 'connections' }));
     this.mqm = new MessageQueueManager({
       flow: this.flow,
+      connections: this.connections,
       router: this.router,
       queueTypes: init.queueTypes.types,
       security: this.security,
@@ -258,6 +263,7 @@ export class Broker {
         configDir: this.configDir,
         logger: this.logger.child({ listener: `${listener.protocol}+${listener.transport}` }),
         broker: this.mqm,
+        connections: this.connections,
         nextConnectionId: () => `${this.connectionPrefix}-${++this.connectionCounter}`,
       });
       this.openListeners.push(open);

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { BrokerApi, ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
 import type { ConnectionInfo, PeerCertificateInfo } from '../spi/security.js';
+import type { ConnectionGovernor, ListenerGate } from './connection-limits.js';
 
 export interface OpenListener {
   readonly config: ListenerConfig;
@@ -25,7 +26,28 @@ export interface TransportContext {
   readonly configDir: string;
   readonly logger: Logger;
   readonly broker: BrokerApi;
+  /** Connection limits per address and per state, asked at accept time (connection-limits.ts). */
+  readonly connections: ConnectionGovernor;
   nextConnectionId(): string;
+}
+
+/** `stomp+tcp://127.0.0.1:61613`, for logs. */
+export function listenerUrl(listener: ListenerConfig, transport: string, host: string, port: number, path = ''): string {
+  return `${listener.protocol}+${transport}://${formatHost(host)}:${port}${path}`;
+}
+
+/**
+ * Asks the governor about a socket just accepted, before TLS or any protocol byte: admitted, it gives
+ * its place back when it closes; refused, it is closed at once (nothing is read or written).
+ */
+export function admitSocket(gate: ListenerGate, socket: Socket): boolean {
+  const ticket = gate.admit(socket, () => socket.destroy());
+  if (ticket === undefined) {
+    socket.destroy();
+    return false;
+  }
+  socket.once('close', () => ticket.release());
+  return true;
 }
 
 function peerCertificate(socket: TLSSocket): PeerCertificateInfo | undefined {
@@ -106,6 +128,7 @@ export async function openSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
 ): Promise<OpenListener> {
   const sockets = new Set<Socket>();
+  const gate = ctx.connections.listener(listenerUrl(listener, listener.transport, listener.host, listener.port));
   const onSocket = (socket: Socket, transport: string): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -133,17 +156,23 @@ export async function openSocketListener(
       rejectUnauthorized: false, // an unverified certificate simply does not authenticate anyone
       allowHalfOpen: true,
     }, (socket) => onSocket(socket, 'tls'));
+    // The raw TCP socket, before the handshake: a refused one never costs a handshake.
+    server.on('connection', (raw: Socket) => admitSocket(gate, raw));
     server.on('tlsClientError', (err) => ctx.logger.debug({ err: err.message }, 'TLS handshake failed'));
   } else {
-    server = createTcpServer({ allowHalfOpen: true }, (socket) => onSocket(socket, 'tcp'));
+    server = createTcpServer({ allowHalfOpen: true }, (socket) => {
+      if (admitSocket(gate, socket)) onSocket(socket, 'tcp');
+    });
   }
   await listen(server, listener);
   const address = server.address() as AddressInfo;
+  const url = listenerUrl(listener, listener.transport, address.address, address.port);
+  gate.named(url);
   return {
     config: listener,
     host: address.address,
     port: address.port,
-    url: `${listener.protocol}+${listener.transport}://${formatHost(address.address)}:${address.port}`,
+    url,
     close: () => closeServer(server, sockets),
   };
 }

@@ -10,7 +10,9 @@ import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { ListenerConfig, ProtocolAdapter } from '../spi/protocol.js';
-import { closeServer, connectionInfo, formatHost, listen, readTlsFiles, type OpenListener, type TransportContext } from './transports.js';
+import {
+  admitSocket, closeServer, connectionInfo, listen, listenerUrl, readTlsFiles, type OpenListener, type TransportContext,
+} from './transports.js';
 
 /**
  * Why an upgrade offering the `Sec-WebSocket-Protocol` header `asked` is refused by an endpoint that speaks
@@ -64,13 +66,16 @@ export async function openWebSocketListener(
     perMessageDeflate: false,
   });
   const sockets = new Set<Socket>();
+  const transport = tls ? 'wss' : 'ws';
+  const gate = ctx.connections.listener(listenerUrl(listener, transport, listener.host, listener.port, path));
   server.on('connection', (socket: Socket) => {
+    // The raw TCP socket, before TLS and HTTP: the connection limits apply from here on.
+    if (!admitSocket(gate, socket)) return;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const socket = req.socket;
-    const transport = tls ? 'wss' : 'ws';
     const stream = createWebSocketStream(ws);
     stream.on('error', (err) => ctx.logger.debug({ err: err.message, transport }, 'client WebSocket error'));
     try {
@@ -83,11 +88,13 @@ export async function openWebSocketListener(
   });
   await listen(server, listener);
   const address = server.address() as { address: string; port: number };
+  const url = listenerUrl(listener, transport, address.address, address.port, path);
+  gate.named(url);
   return {
     config: listener,
     host: address.address,
     port: address.port,
-    url: `${listener.protocol}+${tls ? 'wss' : 'ws'}://${formatHost(address.address)}:${address.port}${path}`,
+    url,
     close: async () => {
       for (const client of wss.clients) client.terminate();
       wss.close();

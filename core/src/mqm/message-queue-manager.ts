@@ -36,7 +36,7 @@ import { PubsubGraph } from './pubsub-graph.js';
 import { createQueueContext } from './queue-context.js';
 import { restoreFromStore, type RestoreResult } from './restore.js';
 import type { SecurityGate } from './security-gate.js';
-import { SessionRegistry } from './session-registry.js';
+import { SessionRegistry, type ConnectionStateListener } from './session-registry.js';
 
 export interface MqmOptions {
   readonly router: Router;
@@ -52,6 +52,8 @@ export interface MqmOptions {
   readonly flow?: FlowController;
   /** Mints message ids (its node id is in every id); default: a fresh one with a random node id. */
   readonly minter?: IdMinter;
+  /** Told when a connection authenticated (the broker's connection governor). */
+  readonly connections?: ConnectionStateListener;
 }
 
 export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
@@ -81,7 +83,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
       maxNameLength: options.limits.maxDestinationLength, durability: options.durability,
     });
     this.graph = new PubsubGraph(this.table, emit);
-    this.sessions = new SessionRegistry();
+    this.sessions = new SessionRegistry(options.connections);
     this.admin = new UncheckedAdmin(this.table, this.graph, this.sessions, this.minter);
     this.pausing = new ProducerPausing(this.table, logger);
     options.flow?.listen(this.pausing);

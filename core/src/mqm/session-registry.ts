@@ -9,10 +9,20 @@ import type { ClientSession, SessionControl } from '../spi/protocol.js';
 import type { ConnectionInfo, Credentials } from '../spi/security.js';
 import { ClientSessionImpl, type SessionServices } from './client-session.js';
 
+/**
+ * Told when a connection authenticated, so it can leave the unauthenticated budgets (the broker's
+ * connection governor, core/src/kernel/connection-limits.ts).
+ */
+export interface ConnectionStateListener {
+  authenticated(connection: ConnectionInfo): void;
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, ClientSessionImpl>();
   private closing = false;
   private services: SessionServices | undefined;
+
+  constructor(private readonly connections?: ConnectionStateListener) {}
 
   /** Set once by the MQM: the services every session acts through (they need this registry first). */
   wire(services: Omit<SessionServices, 'ended'>): void {
@@ -37,6 +47,7 @@ export class SessionRegistry {
     }
     const session = new ClientSessionImpl(services, principal, connection, control);
     this.sessions.set(session.id, session);
+    this.connections?.authenticated(connection);
     services.emit({
       type: 'client.connected', session: session.id, user: principal.name,
       protocol: connection.protocol, remoteAddress: connection.remoteAddress,

@@ -53,6 +53,15 @@ export interface BrokerConfig {
     readonly memoryHighWaterMark?: number;
     /** Memory (bytes) below which they are read again. Unset: 80% of the high-watermark. */
     readonly memoryLowWaterMark?: number;
+    /** Connection limits per remote address and per state (core/src/kernel/connection-limits.ts). */
+    readonly connections: {
+      /** Most open connections from one address (IPv6: one /64), on all listeners together. */
+      readonly perAddress: number;
+      /** Most connections from one address that have not authenticated yet. */
+      readonly unauthenticatedPerAddress: number;
+      /** Most connections on one listener that have not authenticated yet. */
+      readonly unauthenticatedPerListener: number;
+    };
   };
   readonly log: { readonly level: string };
 }

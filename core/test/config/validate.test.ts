@@ -41,7 +41,10 @@ describe('validateConfig', () => {
       pubsub: {},
       security: { allowAnonymousRemote: false },
       store: { groupCommit: true },
-      limits: { maxDestinationLength: 1024, maxTransactionSize: 10000, maxTransactions: 100 },
+      limits: {
+        maxDestinationLength: 1024, maxTransactionSize: 10000, maxTransactions: 100,
+        connections: { perAddress: 1000, unauthenticatedPerAddress: 32, unauthenticatedPerListener: 1000 },
+      },
       log: { level: 'info' },
     });
   });

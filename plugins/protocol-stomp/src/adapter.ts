@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { ErrorCodes, WharfError, type BrokerApi, type ConnectionInfo, type ListenerConfig, type Logger, type ProtocolAdapter } from '@wharf/core';
 import { StompConnection } from './connection.js';
 import { limitError } from './errors.js';
+import { IdleSweep } from './idle.js';
 import { resolveStompOptions, stompOptionsSchema, type StompListenerOptions, type StompOptions } from './options.js';
 
 export class StompAdapter implements ProtocolAdapter {
@@ -15,6 +16,8 @@ export class StompAdapter implements ProtocolAdapter {
   /** Each listener's options, resolved once (defaults, the heart-beat offer); no listener: the defaults. */
   private readonly resolved = new WeakMap<ListenerConfig, StompOptions>();
   private readonly defaults = resolveStompOptions(undefined);
+  /** The idle limit's one timer, over every connection of every listener (idle.ts). */
+  private readonly idle = new IdleSweep(this.connections);
 
   constructor(private readonly logger: Logger) {}
 
@@ -24,6 +27,7 @@ export class StompAdapter implements ProtocolAdapter {
       options = resolveStompOptions(listener!.options as StompListenerOptions);
       this.resolved.set(listener!, options);
     }
+    this.idle.cover(options.idleTimeoutMs);
     const open = this.perListener.get(listener) ?? 0;
     const conn = new StompConnection(stream, connection, broker, options, this.logger, () => {
       this.connections.delete(conn);
@@ -41,6 +45,7 @@ export class StompAdapter implements ProtocolAdapter {
   }
 
   async shutdown(): Promise<void> {
+    this.idle.stop();
     const reason = new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down');
     for (const conn of [...this.connections]) conn.fail(reason);
   }

@@ -37,6 +37,13 @@ export class HeartBeat {
   private checkTimer: NodeJS.Timeout | undefined;
   private lastRead = Date.now();
   private lastWrite = Date.now();
+  /** The last flush that carried more than a beat of ours (the idle limit does not count our beats). */
+  private lastFrameWrite = Date.now();
+  /**
+   * A beat was queued and its flush has not happened yet. A frame that shares that flush is not counted
+   * as activity: a beat goes out only after sendEvery without any write, so that is rare and costs one frame.
+   */
+  private beatQueued = false;
   private stopped = false;
   private readsSuspended = false;
 
@@ -68,6 +75,21 @@ export class HeartBeat {
 
   wrote(): void {
     this.lastWrite = Date.now();
+    if (this.beatQueued) this.beatQueued = false;
+    else this.lastFrameWrite = this.lastWrite;
+  }
+
+  /** True when the client promised beats and they are checked: its silence is this class's concern. */
+  get checksClient(): boolean {
+    return this.plan.expectEvery > 0;
+  }
+
+  /**
+   * When this connection last moved — bytes read from the client, or a flush that was not just one of
+   * our beats — for the idle limit (idle.ts); now while reads are suspended (the client cannot be heard).
+   */
+  lastActivity(now: number): number {
+    return this.readsSuspended ? now : Math.max(this.lastRead, this.lastFrameWrite);
   }
 
   stop(): void {
@@ -83,6 +105,7 @@ export class HeartBeat {
       const due = this.lastWrite + this.plan.sendEvery - Date.now();
       // Within a millisecond or two of the deadline counts as due: timers fire a little early.
       if (due <= 2) {
+        this.beatQueued = true;
         this.sendBeat();
         this.lastWrite = Date.now();
         this.armSend(this.plan.sendEvery);

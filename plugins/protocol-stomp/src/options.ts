@@ -10,6 +10,11 @@ export interface StompOptions {
   readonly maxHeaderLineBytes: number;
   /** Time a client has to send CONNECT after it opened the connection. */
   readonly connectTimeoutMs: number;
+  /**
+   * A session that agreed no heart-beats from the client, from which nothing was read and to which
+   * nothing was written for this long, is closed with an ERROR (idle.ts); 0 turns the limit off.
+   */
+  readonly idleTimeoutMs: number;
   /** Most subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
   /** Most unacknowledged messages per subscription in client ack modes (the largest prefetch-count). */
@@ -64,6 +69,10 @@ export const stompOptionsSchema: JsonSchema = {
     maxHeaders: { type: 'integer', minimum: 1, default: 64, description: 'most headers in one frame' },
     maxHeaderLineBytes: { type: 'integer', minimum: 64, default: 8192, description: 'longest command or header line, in bytes' },
     connectTimeoutMs: { type: 'integer', minimum: 1, default: 10000, description: 'time allowed to send CONNECT, in ms' },
+    idleTimeoutMs: {
+      type: 'integer', minimum: 0, default: 300000,
+      description: 'a session without client heart-beats that reads and writes nothing for this long is closed with an ERROR, in ms (default 5 minutes); 0 turns it off',
+    },
     maxSubscriptions: { type: 'integer', minimum: 1, default: 1000, description: 'most subscriptions per connection' },
     maxUnackedPerSubscription: { type: 'integer', minimum: 1, default: 10000, description: 'most unacknowledged messages per subscription in client ack modes' },
     maxConnections: { type: 'integer', minimum: 1, default: 10000, description: 'most open connections on this listener' },
@@ -93,6 +102,7 @@ export const DEFAULT_STOMP_OPTIONS: StompOptions = {
   maxHeaders: 64,
   maxHeaderLineBytes: 8192,
   connectTimeoutMs: 10000,
+  idleTimeoutMs: 300000,
   maxSubscriptions: 1000,
   maxUnackedPerSubscription: 10000,
   maxConnections: 10000,

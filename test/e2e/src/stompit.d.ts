@@ -2,7 +2,7 @@
 declare module 'stompit' {
   import type { Readable, Writable } from 'node:stream';
   export interface ConnectOptions {
-    host?: string; port?: number; ssl?: boolean; connectHeaders?: Record<string, string>; timeout?: number;
+    host?: string; port?: number; localAddress?: string; ssl?: boolean; connectHeaders?: Record<string, string>; timeout?: number;
     ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized?: boolean; servername?: string;
   }
   export interface Message extends Readable {
