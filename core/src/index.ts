@@ -23,6 +23,7 @@ export { Durability, MARK_DELAY_MS, type DurabilityOptions, type DurabilityStats
 export { FlowController, defaultMemoryHighWaterMark, type FlowControlOptions, type FlowListener } from './mqm/flow-control.js';
 export { SecurityGate, ANONYMOUS } from './mqm/security-gate.js';
 export { Broker, type BrokerOptions } from './kernel/broker.js';
+export { SharedInputBudget, DEFAULT_INPUT_BUFFER_BYTES, defaultInputBufferBytes } from './kernel/input-budget.js';
 export { loadPlugins, type LoadedPlugin } from './kernel/loader.js';
 export { createLogger } from './kernel/logger.js';
 export { isLoopback, type OpenListener } from './kernel/transports.js';

@@ -22,6 +22,7 @@ import type { Store } from '../spi/store.js';
 import { Tokens } from '../spi/tokens.js';
 import { CORE_VERSION } from '../version.js';
 import { assemble, memoryWatermarks, pluginFailure, startChecks } from './assembly.js';
+import { SharedInputBudget, defaultInputBufferBytes } from './input-budget.js';
 import type { LoadedPlugin } from './loader.js';
 import type { LifecycleHooks } from './plugin-context.js';
 import type { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
@@ -60,6 +61,8 @@ export class Broker {
   readonly durability: Durability | undefined;
   /** Producer flow control: the memory alarm (docs/performance.md "Flow control"). */
   readonly flow: FlowController;
+  /** Bytes held in unfinished input frames, across all connections (limits.inputBufferBytes). */
+  readonly inputBudget: SharedInputBudget;
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
@@ -98,8 +101,10 @@ export class Broker {
     this.flow = new FlowController({
       highWaterMark, lowWaterMark, logger: init.logger.child({ component: 'flow' }), ...(init.memory ? { memory: init.memory } : {}),
     });
+    this.inputBudget = new SharedInputBudget(init.config.limits.inputBufferBytes ?? defaultInputBufferBytes(highWaterMark));
     this.mqm = new MessageQueueManager({
       flow: this.flow,
+      inputBudget: this.inputBudget,
       router: this.router,
       queueTypes: init.queueTypes.types,
       security: this.security,

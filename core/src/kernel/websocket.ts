@@ -24,6 +24,9 @@ export function subProtocolRefusal(protocol: string, spoken: readonly string[], 
   return `this ${protocol} WebSocket endpoint accepts the sub-protocols ${spoken.join(', ')} (or none); the request offered none of them\n`;
 }
 
+/** ws's `maxPayload` for adapters that do not say their largest input message. */
+const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
 export async function openWebSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
 ): Promise<OpenListener> {
@@ -60,7 +63,9 @@ export async function openWebSocketListener(
         }
       },
     }),
-    maxPayload: 64 * 1024 * 1024,
+    // The adapter's largest frame (STOMP: maxBodyBytes + header room): ws refuses a bigger message from its
+    // length field, before buffering it, with close code 1009 (RFC 6455 §7.4.1). Not 64 MiB per message any more.
+    maxPayload: adapter.maxInputMessageBytes?.(listener) ?? DEFAULT_MAX_PAYLOAD,
     perMessageDeflate: false,
   });
   const sockets = new Set<Socket>();

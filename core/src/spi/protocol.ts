@@ -74,10 +74,39 @@ export interface ClientSession extends SessionInfo {
   close(reason?: string): void;
 }
 
+/**
+ * The broker-wide budget for input bytes held in unfinished frames, shared by every connection of every listener
+ * and protocol (config `limits.inputBufferBytes`; docs/security.md "Input limits"). An adapter counts what it holds
+ * per chunk or per buffer growth, never per byte: `grow` when its unfinished frame holds more, `shrink` when the
+ * frame completes or the connection ends. Bytes are counted whether or not they fit, so what was read is always
+ * accounted; a connection that `grow` reports over the budget must stop growing: wait (`waitForRoom`) or fail.
+ */
+export interface InputBudget {
+  /** The budget, in bytes. */
+  readonly limit: number;
+  /** Bytes held now, across all connections. */
+  readonly used: number;
+  /** Counts `bytes` more held; false when the total is now over the limit. */
+  grow(bytes: number): boolean;
+  /** Counts `bytes` fewer held; waiters are woken when the total falls back under the limit. */
+  shrink(bytes: number): void;
+  /**
+   * Calls `resume` once, when room frees, for a connection that holds `held` bytes and has stopped reading.
+   * Returns a cancel function, or undefined when waiting could never end: every byte counted is held by
+   * connections that wait themselves, so nothing would free room (then fail the connection instead).
+   */
+  waitForRoom(held: number, resume: () => void): (() => void) | undefined;
+}
+
 /** The MQM as a protocol adapter sees it. */
 export interface BrokerApi {
   /** The broker's version, for server identification headers. */
   readonly version: string;
+  /**
+   * The broker-wide input budget (see {@link InputBudget}); optional so that brokers made by older cores, and test
+   * doubles, still satisfy the type. An adapter given none bounds input per connection only.
+   */
+  readonly inputBudget?: InputBudget;
   /**
    * Authenticates a client and opens its session. Rejects with WharfError BAD_CREDENTIALS (the same
    * text whether or not the user exists).
@@ -95,6 +124,12 @@ export interface ProtocolAdapter {
    * offers sub-protocols but none of these is refused with HTTP 400; one offering none is accepted.
    */
   readonly webSocketProtocols?: readonly string[];
+  /**
+   * The largest single input message, in bytes, the adapter accepts on `listener` (its largest frame): message-based
+   * transports refuse bigger ones before buffering them (WebSocket: ws's `maxPayload`, close code 1009). Unset: the
+   * transport's default (64 MiB).
+   */
+  maxInputMessageBytes?(listener: ListenerConfig): number;
   /** Serves one connection until the stream ends. */
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener: ListenerConfig): void;
   /** The broker is stopping: say goodbye to clients. Streams are destroyed after it resolves. */

@@ -10,6 +10,9 @@ import { FrameParser, StompCodecError, encodeFrame, encodeReceipt, HEARTBEAT, ty
 import { asClientError, limitError, protocolError } from './errors.js';
 import { echoable, header } from './headers.js';
 import { HeartBeat } from './heartbeat.js';
+import {
+  HeartBeatFlood, HeldInput, PIPELINE_FRAMES_BEFORE_CONNECTED, beforeConnectedError, limitsBeforeConnected, limitsWhenConnected,
+} from './input-limits.js';
 import type { StompOptions } from './options.js';
 import { SubscriptionTable } from './subscriptions.js';
 import { handlers } from './frames/index.js';
@@ -32,6 +35,13 @@ export class StompConnection {
   private readonly writer: BatchedWriter;
   private released = false;
   private pausedReading = false;
+  /** Whether the stream is paused now: by flow control, or while waiting for room in the input budget. */
+  private streamPaused = false;
+  /** This connection's unfinished frame in the broker-wide input budget. */
+  private readonly held: HeldInput;
+  private readonly beats: HeartBeatFlood;
+  /** Bytes read before CONNECTED, bounded by PIPELINE_FRAMES_BEFORE_CONNECTED frames' worth. */
+  private bytesBeforeConnected = 0;
   /** The client ended its side while CONNECT was being authenticated. */
   private inputDone = false;
   private readonly connectTimer: NodeJS.Timeout;
@@ -56,10 +66,10 @@ export class StompConnection {
     private readonly onClosed: () => void,
   ) {
     this.subscriptions = new SubscriptionTable(this);
-    this.parser = new FrameParser(
-      { maxBodyBytes: options.maxBodyBytes, maxHeaders: options.maxHeaders, maxHeaderLineBytes: options.maxHeaderLineBytes },
-      (frame) => this.onFrame(frame),
-    );
+    this.held = new HeldInput(broker.inputBudget);
+    this.beats = new HeartBeatFlood(options.maxHeartBeatsPerSecond);
+    // Small limits until CONNECTED (docs/security.md "Input limits"); the listener's own from then on.
+    this.parser = new FrameParser(limitsBeforeConnected(options, 'awaiting-connect'), (frame) => this.onFrame(frame), () => this.beats.eol());
     // Everything written in one tick goes out in one write (a writev on sockets, one message on
     // WebSocket); past writeHighWaterMark deliveries pause until the client catches up.
     this.writer = new BatchedWriter(stream, {
@@ -84,14 +94,44 @@ export class StompConnection {
   // ------------------------------------------------------------------ input
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    const state = this.state;
+    if (state === 'closing' || state === 'closed') return;
     this.heartBeat?.read();
+    if (state !== 'connected' && (this.bytesBeforeConnected += chunk.length) > this.options.maxHeaderBytesBeforeConnect * PIPELINE_FRAMES_BEFORE_CONNECTED) {
+      this.fail(limitError('maxHeaderBytesBeforeConnect',
+        `more than ${this.options.maxHeaderBytesBeforeConnect * PIPELINE_FRAMES_BEFORE_CONNECTED} bytes sent before CONNECTED`));
+      return;
+    }
     try {
       this.parser.push(chunk);
     } catch (err) {
       // A bad frame's `receipt`, when the parser had read it, still earns a receipt-id (STOMP 1.2 §ERROR).
-      this.fail(asClientError(err), err instanceof StompCodecError ? err.frame : undefined);
+      const frame = err instanceof StompCodecError ? err.frame : undefined;
+      const early = this.state !== 'connected' && err instanceof StompCodecError ? beforeConnectedError(this.options, err.limit, this.state) : undefined;
+      this.fail(early ?? asClientError(err), frame);
+      return;
     }
+    // One comparison per chunk unless a frame is left unfinished, or one was before.
+    const unfinished = this.parser.buffered;
+    if (unfinished !== this.held.counted && !this.held.count(unfinished)) this.overBudget();
+  }
+
+  /**
+   * The broker-wide input budget is spent. A client not logged in has no claim on it: ERROR. A session waits,
+   * unread, until room frees (a large legitimate frame gets through once others finish theirs), unless nothing
+   * could free room because every byte counted belongs to waiting connections: then ERROR, which frees this one's
+   * bytes for the others (docs/security.md "Input limits").
+   */
+  private overBudget(): void {
+    if (this.state !== 'connected') {
+      this.fail(HeldInput.overBudget(this.broker.inputBudget, 'and this client has not logged in'), this.parser.partial);
+      return;
+    }
+    if (!this.held.wait(() => this.syncReading())) {
+      this.fail(HeldInput.overBudget(this.broker.inputBudget, 'and only connections that wait for room hold any'), this.parser.partial);
+      return;
+    }
+    this.syncReading();
   }
 
   /**
@@ -104,6 +144,7 @@ export class StompConnection {
   }
 
   private onFrame(frame: Frame): void {
+    this.beats.frame();
     if (this.state === 'authenticating') {
       if (this.pending.length >= MAX_FRAMES_WHILE_AUTHENTICATING) {
         throw limitError('frames before CONNECTED', 'too many frames sent before CONNECTED');
@@ -195,10 +236,12 @@ export class StompConnection {
    * CONNECT chose `version` and is being authenticated: later frames wait until it is decided. The
    * parser reads them in that version from the next frame on (escaping, STOMP 1.2 §Value Encoding).
    */
-  beginAuthentication(version: StompVersion): void {
+  beginAuthentication(version: StompVersion, clientBeatMs: number): void {
     this.state = 'authenticating';
     this.version = version;
     this.parser.version = version;
+    this.parser.setLimits(limitsBeforeConnected(this.options, 'authenticating'));
+    this.beats.promised(clientBeatMs);
     clearTimeout(this.connectTimer);
   }
 
@@ -207,6 +250,7 @@ export class StompConnection {
     this.session = session;
     this.heartBeat = heartBeat;
     this.state = 'connected';
+    this.parser.setLimits(limitsWhenConnected(this.options));
     heartBeat.start();
     while (this.pending.length > 0 && this.state === 'connected') this.handle(this.pending.shift()!);
     if (this.inputDone) this.closeAfterFlush('client closed the connection');
@@ -245,15 +289,23 @@ export class StompConnection {
   pauseReading(): void {
     if (this.pausedReading || !this.isOpen) return;
     this.pausedReading = true;
-    this.heartBeat?.suspendReads(true);
-    this.stream.pause();
+    this.syncReading();
   }
 
   resumeReading(): void {
     if (!this.pausedReading) return;
     this.pausedReading = false;
-    this.heartBeat?.suspendReads(false);
-    if (this.isOpen) this.stream.resume();
+    this.syncReading();
+  }
+
+  /** The stream is read unless flow control paused it or it waits for room in the input budget. */
+  private syncReading(): void {
+    const stop = this.pausedReading || this.held.waiting;
+    if (stop === this.streamPaused) return;
+    this.streamPaused = stop;
+    this.heartBeat?.suspendReads(stop);
+    if (stop) this.stream.pause();
+    else if (this.isOpen) this.stream.resume();
   }
 
   // ------------------------------------------------------------------ output
@@ -327,6 +379,7 @@ export class StompConnection {
     this.released = true;
     clearTimeout(this.connectTimer);
     this.heartBeat?.stop();
+    this.held.release();
     const session = this.session;
     this.session = undefined;
     if (session !== undefined && !session.closed) session.close(reason);
