@@ -2,14 +2,16 @@
  * The broker-wide budget for bytes held in unfinished input frames (config `limits.inputBufferBytes`), one per
  * broker and shared by every listener and protocol adapter through `BrokerApi.inputBudget`. Per-connection limits
  * (a STOMP body of 4 MiB) do not bound the sum: 600 connections each holding an unfinished 4 MiB frame took 2.49 GB
- * (issue 15). Adapters count per chunk, so the cost is two additions per chunk that leaves a frame unfinished.
+ * (issue 15). Adapters report per chunk, so the cost is a few additions per chunk that leaves a frame unfinished.
  *
- * What happens at the limit is the adapter's choice; the budget only says "over" and lets a connection wait. The
- * wait can never deadlock: a connection may wait only while some byte counted is held by a connection that is
- * not waiting itself (that one will complete its frame or go away, and free room); otherwise `waitForRoom`
- * refuses and the adapter fails the connection, which frees its bytes for the others.
+ * Past the limit a connection stops reading and waits; the adapter may fail it instead (STOMP does so for clients
+ * not logged in). Waiting never deadlocks: while some connection that is still read holds bytes, it will complete
+ * its frame or go away, and free room; when none does, the connection that waited longest is let read on past the
+ * limit, alone, until its frame is complete (the budget is passed by at most that one frame). When the total falls
+ * under the limit every waiter reads again, in the order they came; each may read one more chunk past the limit
+ * before it waits again (one socket read per waiting connection), and none is starved by a luckier one.
  */
-import type { InputBudget } from '../spi/protocol.js';
+import type { InputAccount, InputBudget } from '../spi/protocol.js';
 
 /** The default budget: 256 MiB, or a quarter of the memory alarm's high-watermark when that is smaller. */
 export const DEFAULT_INPUT_BUFFER_BYTES = 256 * 1024 * 1024;
@@ -18,64 +20,106 @@ export function defaultInputBufferBytes(memoryHighWaterMark: number): number {
   return memoryHighWaterMark > 0 ? Math.min(DEFAULT_INPUT_BUFFER_BYTES, Math.floor(memoryHighWaterMark / 4)) : DEFAULT_INPUT_BUFFER_BYTES;
 }
 
-interface Waiter {
-  readonly held: number;
-  readonly resume: () => void;
+class Account implements InputAccount {
+  held = 0;
+  waits = false;
+  closed = false;
+
+  constructor(private readonly budget: SharedInputBudget, readonly resume: () => void) {}
+
+  hold(bytes: number): boolean {
+    return this.closed ? true : this.budget.hold(this, bytes);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.budget.close(this);
+  }
 }
 
 export class SharedInputBudget implements InputBudget {
   used = 0;
   /** Bytes held by waiting connections (they cannot free any until they are woken). */
   private waitingHeld = 0;
-  private waiters: Waiter[] = [];
+  private waiters: Account[] = [];
+  /** The connection let past the limit because nobody else could free room, until its frame is complete. */
+  private exempt: Account | undefined = undefined;
 
   constructor(readonly limit: number) {
     if (!(limit > 0)) throw new RangeError(`the input budget must be a positive number of bytes, got ${String(limit)}`);
   }
 
-  /** How many connections wait for room now (for tests and metrics). */
   get waiting(): number {
     return this.waiters.length;
   }
 
-  grow(bytes: number): boolean {
-    this.used += bytes;
-    return this.used <= this.limit;
+  open(resume: () => void): InputAccount {
+    return new Account(this, resume);
   }
 
-  shrink(bytes: number): void {
-    this.used -= bytes;
-    if (this.used < 0) this.used = 0; // never below zero, whatever an adapter miscounts
-    if (this.waiters.length > 0 && this.used < this.limit) this.wakeAll();
-  }
-
-  waitForRoom(held: number, resume: () => void): (() => void) | undefined {
-    if (this.used <= this.limit) {
-      // Room freed between the adapter's grow and this call: go on at once, but after the caller has paused.
-      queueMicrotask(resume);
-      return () => {};
+  /** @internal An account's new holding. */
+  hold(account: Account, bytes: number): boolean {
+    const delta = bytes - account.held;
+    account.held = bytes;
+    this.used += delta;
+    if (account.waits) {
+      // Bytes read before the connection's stop took effect: still waiting, unless its frame is now complete.
+      this.waitingHeld += delta;
+      if (bytes > 0) return false;
+      this.unqueue(account);
+      this.freed();
+      return true;
     }
-    // Nobody else who is still reading holds anything: no frame will complete, no room will free.
-    if (this.used - this.waitingHeld - held <= 0) return undefined;
-    const waiter: Waiter = { held, resume };
-    this.waiters.push(waiter);
-    this.waitingHeld += held;
-    return () => {
-      const i = this.waiters.indexOf(waiter);
-      if (i === -1) return;
-      this.waiters.splice(i, 1);
-      this.waitingHeld -= held;
-    };
+    if (delta <= 0) {
+      if (bytes === 0 && this.exempt === account) this.exempt = undefined;
+      if (delta < 0 || bytes === 0) this.freed();
+      return true;
+    }
+    if (this.used <= this.limit || this.exempt === account) return true;
+    if (this.exempt === undefined && this.used - this.waitingHeld - bytes <= 0) {
+      // Nobody else who is still read holds anything: waiting would never end. This one reads on, alone.
+      this.exempt = account;
+      return true;
+    }
+    account.waits = true;
+    this.waiters.push(account);
+    this.waitingHeld += bytes;
+    return false;
   }
 
-  /**
-   * Every waiter reads again, in the order they came. Each may read one more chunk past the limit before it waits
-   * again: the overshoot is one socket read per waiting connection, and no connection is starved by a luckier one.
-   */
-  private wakeAll(): void {
-    const woken = this.waiters;
-    this.waiters = [];
-    for (const waiter of woken) this.waitingHeld -= waiter.held;
-    for (const waiter of woken) waiter.resume();
+  /** @internal The account is closed: it holds nothing and waits no more. */
+  close(account: Account): void {
+    if (this.exempt === account) this.exempt = undefined;
+    if (account.waits) this.unqueue(account);
+    this.used -= account.held;
+    account.held = 0;
+    this.freed();
+  }
+
+  private unqueue(account: Account): void {
+    this.waiters.splice(this.waiters.indexOf(account), 1);
+    this.wake(account);
+  }
+
+  /** Room may have freed, or the last reader holding bytes may have gone: wake whoever can go on. */
+  private freed(): void {
+    if (this.waiters.length === 0) return;
+    if (this.used < this.limit) {
+      const woken = this.waiters;
+      this.waiters = [];
+      for (const account of woken) this.wake(account);
+      for (const account of woken) account.resume();
+    } else if (this.exempt === undefined && this.used - this.waitingHeld <= 0) {
+      const first = this.waiters.shift()!;
+      this.wake(first);
+      this.exempt = first;
+      first.resume();
+    }
+  }
+
+  private wake(account: Account): void {
+    account.waits = false;
+    this.waitingHeld -= account.held;
   }
 }

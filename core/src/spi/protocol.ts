@@ -76,26 +76,35 @@ export interface ClientSession extends SessionInfo {
 
 /**
  * The broker-wide budget for input bytes held in unfinished frames, shared by every connection of every listener
- * and protocol (config `limits.inputBufferBytes`; docs/security.md "Input limits"). An adapter counts what it holds
- * per chunk or per buffer growth, never per byte: `grow` when its unfinished frame holds more, `shrink` when the
- * frame completes or the connection ends. Bytes are counted whether or not they fit, so what was read is always
- * accounted; a connection that `grow` reports over the budget must stop growing: wait (`waitForRoom`) or fail.
+ * and protocol (config `limits.inputBufferBytes`; docs/security.md "Input limits"). Each connection opens an
+ * {@link InputAccount} and says, per chunk or per buffer growth (never per byte), how many bytes its unfinished
+ * frame holds.
  */
 export interface InputBudget {
   /** The budget, in bytes. */
   readonly limit: number;
   /** Bytes held now, across all connections. */
   readonly used: number;
-  /** Counts `bytes` more held; false when the total is now over the limit. */
-  grow(bytes: number): boolean;
-  /** Counts `bytes` fewer held; waiters are woken when the total falls back under the limit. */
-  shrink(bytes: number): void;
+  /** Connections that wait for room now. */
+  readonly waiting: number;
   /**
-   * Calls `resume` once, when room frees, for a connection that holds `held` bytes and has stopped reading.
-   * Returns a cancel function, or undefined when waiting could never end: every byte counted is held by
-   * connections that wait themselves, so nothing would free room (then fail the connection instead).
+   * Opens one connection's account. `resume` is called when a connection told to stop reading may read again
+   * (once per stop).
    */
-  waitForRoom(held: number, resume: () => void): (() => void) | undefined;
+  open(resume: () => void): InputAccount;
+}
+
+/** One connection's share of the {@link InputBudget}. */
+export interface InputAccount {
+  /**
+   * The bytes the connection's unfinished frame holds now (0 at a frame boundary). False when the budget is spent:
+   * stop reading until `resume` (or fail the connection, e.g. one not logged in). Bytes are counted either way.
+   * The budget never lets every holder wait: when nobody else could free room, the connection that waited longest
+   * reads on past the limit until its frame is complete, so the budget is passed by at most one frame.
+   */
+  hold(bytes: number): boolean;
+  /** The connection is gone: it holds nothing and waits no more. */
+  close(): void;
 }
 
 /** The MQM as a protocol adapter sees it. */

@@ -2,53 +2,77 @@ import { expect } from 'chai';
 import { SharedInputBudget, defaultInputBufferBytes } from '../../src/kernel/input-budget.js';
 
 describe('SharedInputBudget: the broker-wide budget for unfinished input frames', () => {
-  it('counts what grows and shrinks, and says when the total passes the limit', () => {
+  /** An account and a log of its resumes. */
+  function open(budget: SharedInputBudget, name: string, log: string[]) {
+    return budget.open(() => log.push(name));
+  }
+
+  it('counts what each connection holds, and frees it when its frame completes or it closes', () => {
     const budget = new SharedInputBudget(100);
-    expect(budget.grow(60)).to.equal(true);
-    expect(budget.grow(40)).to.equal(true);
-    expect(budget.grow(1)).to.equal(false);
-    expect(budget.used).to.equal(101);
-    budget.shrink(101);
+    const log: string[] = [];
+    const a = open(budget, 'a', log);
+    const b = open(budget, 'b', log);
+    expect(a.hold(60)).to.equal(true);
+    expect(b.hold(40)).to.equal(true);
+    expect(budget.used).to.equal(100);
+    a.hold(0);
+    expect(budget.used).to.equal(40);
+    b.close();
+    expect(budget.used).to.equal(0);
+    expect(b.hold(10)).to.equal(true); // a closed account counts nothing more
     expect(budget.used).to.equal(0);
   });
 
-  it('wakes every waiter, in order, once the total falls under the limit', () => {
+  it('stops a connection past the limit while another reader holds bytes, and wakes every waiter, in order, once room frees', () => {
     const budget = new SharedInputBudget(100);
-    budget.grow(80); // a reader that is not waiting
-    budget.grow(30);
-    const woken: string[] = [];
-    expect(budget.waitForRoom(30, () => woken.push('a'))).to.be.a('function');
-    budget.grow(10);
-    expect(budget.waitForRoom(10, () => woken.push('b'))).to.be.a('function');
+    const log: string[] = [];
+    const reader = open(budget, 'reader', log);
+    const a = open(budget, 'a', log);
+    const b = open(budget, 'b', log);
+    reader.hold(80);
+    expect(a.hold(30)).to.equal(false);
+    expect(b.hold(10)).to.equal(false);
     expect(budget.waiting).to.equal(2);
-    budget.shrink(5);
-    expect(woken).to.deep.equal([]);
-    budget.shrink(80);
-    expect(woken).to.deep.equal(['a', 'b']);
+    reader.hold(75); // still over: nobody is woken
+    expect(log).to.deep.equal([]);
+    reader.hold(0);
+    expect(log).to.deep.equal(['a', 'b']);
     expect(budget.waiting).to.equal(0);
+    expect(budget.used).to.equal(40);
   });
 
-  it('refuses a wait that could never end: every byte counted is held by waiters', () => {
-    const alone = new SharedInputBudget(100);
-    alone.grow(110);
-    expect(alone.waitForRoom(110, () => {})).to.equal(undefined); // it alone holds everything
+  it('never lets every holder wait: the one that would be alone reads on past the limit until its frame completes', () => {
     const budget = new SharedInputBudget(100);
-    budget.grow(70);
-    budget.grow(40);
-    const cancel = budget.waitForRoom(40, () => {}); // the 70 are still read: they can finish their frame
-    expect(cancel).to.be.a('function');
-    expect(budget.waitForRoom(70, () => {})).to.equal(undefined); // then only waiters would hold bytes
-    cancel!();
-    expect(budget.waiting).to.equal(0);
+    const log: string[] = [];
+    const a = open(budget, 'a', log);
+    const b = open(budget, 'b', log);
+    a.hold(70);
+    expect(b.hold(40)).to.equal(false); // a is still read: b waits
+    expect(a.hold(90)).to.equal(true); // waiting would leave nobody to free room: a goes on, alone
+    expect(a.hold(120)).to.equal(true);
+    expect(budget.used).to.equal(160);
+    a.hold(0); // its frame is complete: room again
+    expect(log).to.deep.equal(['b']);
+    const c = open(budget, 'c', log);
+    expect(c.hold(70)).to.equal(false); // b (40) is read again and holds bytes: c waits
   });
 
-  it('lets a wait asked for after room freed go on at once, after the caller has returned', async () => {
+  it('lets the longest waiter read on when the last reader holding bytes goes away and the total is still over', () => {
     const budget = new SharedInputBudget(100);
-    let resumed = false;
-    budget.waitForRoom(0, () => { resumed = true; });
-    expect(resumed).to.equal(false);
-    await Promise.resolve();
-    expect(resumed).to.equal(true);
+    const log: string[] = [];
+    const reader = open(budget, 'reader', log);
+    const a = open(budget, 'a', log);
+    const b = open(budget, 'b', log);
+    reader.hold(30);
+    expect(a.hold(60)).to.equal(true);
+    expect(b.hold(50)).to.equal(false);
+    expect(a.hold(70)).to.equal(false);
+    reader.close(); // 120 held, all by waiters
+    expect(log).to.deep.equal(['b']);
+    expect(b.hold(60)).to.equal(true); // b reads on alone
+    expect(budget.waiting).to.equal(1);
+    b.hold(0);
+    expect(log).to.deep.equal(['b', 'a']);
   });
 
   it('defaults to 256 MiB, or a quarter of the memory high-watermark when smaller', () => {

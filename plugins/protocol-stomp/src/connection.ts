@@ -5,13 +5,13 @@
  * frame with a `message` header, flushed, then the close (STOMP 1.2 §ERROR).
  */
 import type { Duplex } from 'node:stream';
-import { BatchedWriter, type BrokerApi, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
+import { BatchedWriter, type BrokerApi, type InputAccount, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
 import { FrameParser, StompCodecError, encodeFrame, encodeReceipt, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
 import { asClientError, limitError, protocolError } from './errors.js';
 import { echoable, header } from './headers.js';
 import { HeartBeat } from './heartbeat.js';
 import {
-  HeartBeatFlood, HeldInput, PIPELINE_FRAMES_BEFORE_CONNECTED, beforeConnectedError, limitsBeforeConnected, limitsWhenConnected,
+  HeartBeatFlood, PIPELINE_FRAMES_BEFORE_CONNECTED, beforeConnectedError, limitsBeforeConnected, limitsWhenConnected, overBudget,
 } from './input-limits.js';
 import type { StompOptions } from './options.js';
 import { SubscriptionTable } from './subscriptions.js';
@@ -37,8 +37,12 @@ export class StompConnection {
   private pausedReading = false;
   /** Whether the stream is paused now: by flow control, or while waiting for room in the input budget. */
   private streamPaused = false;
-  /** This connection's unfinished frame in the broker-wide input budget. */
-  private readonly held: HeldInput;
+  /** This connection's unfinished frame in the broker-wide input budget (none: no broker-wide bound). */
+  private readonly held: InputAccount | undefined;
+  /** Bytes last reported to `held`. */
+  private counted = 0;
+  /** The budget told this connection to stop reading until it has room. */
+  private waitingForRoom = false;
   private readonly beats: HeartBeatFlood;
   /** Bytes read before CONNECTED, bounded by PIPELINE_FRAMES_BEFORE_CONNECTED frames' worth. */
   private bytesBeforeConnected = 0;
@@ -66,7 +70,10 @@ export class StompConnection {
     private readonly onClosed: () => void,
   ) {
     this.subscriptions = new SubscriptionTable(this);
-    this.held = new HeldInput(broker.inputBudget);
+    this.held = broker.inputBudget?.open(() => {
+      this.waitingForRoom = false;
+      this.syncReading();
+    });
     this.beats = new HeartBeatFlood(options.maxHeartBeatsPerSecond);
     // Small limits until CONNECTED (docs/security.md "Input limits"); the listener's own from then on.
     this.parser = new FrameParser(limitsBeforeConnected(options, 'awaiting-connect'), (frame) => this.onFrame(frame), () => this.beats.eol());
@@ -113,24 +120,23 @@ export class StompConnection {
     }
     // One comparison per chunk unless a frame is left unfinished, or one was before.
     const unfinished = this.parser.buffered;
-    if (unfinished !== this.held.counted && !this.held.count(unfinished)) this.overBudget();
+    if (unfinished !== this.counted && this.held !== undefined) {
+      this.counted = unfinished;
+      if (!this.held.hold(unfinished)) this.overBudget();
+    }
   }
 
   /**
    * The broker-wide input budget is spent. A client not logged in has no claim on it: ERROR. A session waits,
-   * unread, until room frees (a large legitimate frame gets through once others finish theirs), unless nothing
-   * could free room because every byte counted belongs to waiting connections: then ERROR, which frees this one's
-   * bytes for the others (docs/security.md "Input limits").
+   * unread, until room frees: a large legitimate frame gets through once others finish theirs, and the budget
+   * never lets every holder wait (core/src/kernel/input-budget.ts; docs/security.md "Input limits").
    */
   private overBudget(): void {
     if (this.state !== 'connected') {
-      this.fail(HeldInput.overBudget(this.broker.inputBudget, 'and this client has not logged in'), this.parser.partial);
+      this.fail(overBudget(this.broker.inputBudget, 'and this client has not logged in'), this.parser.partial);
       return;
     }
-    if (!this.held.wait(() => this.syncReading())) {
-      this.fail(HeldInput.overBudget(this.broker.inputBudget, 'and only connections that wait for room hold any'), this.parser.partial);
-      return;
-    }
+    this.waitingForRoom = true;
     this.syncReading();
   }
 
@@ -300,7 +306,7 @@ export class StompConnection {
 
   /** The stream is read unless flow control paused it or it waits for room in the input budget. */
   private syncReading(): void {
-    const stop = this.pausedReading || this.held.waiting;
+    const stop = this.pausedReading || this.waitingForRoom;
     if (stop === this.streamPaused) return;
     this.streamPaused = stop;
     this.heartBeat?.suspendReads(stop);
@@ -379,7 +385,7 @@ export class StompConnection {
     this.released = true;
     clearTimeout(this.connectTimer);
     this.heartBeat?.stop();
-    this.held.release();
+    this.held?.close();
     const session = this.session;
     this.session = undefined;
     if (session !== undefined && !session.closed) session.close(reason);

@@ -3,7 +3,8 @@
  * docs/security.md "Input limits"):
  * - before CONNECTED, frames are small ({@link limitsBeforeConnected}) and all bytes read stay within
  *   {@link PIPELINE_FRAMES_BEFORE_CONNECTED} such frames;
- * - the bytes of an unfinished frame count against the broker-wide InputBudget ({@link HeldInput});
+ * - the bytes of an unfinished frame count against the broker-wide InputBudget (the connection's InputAccount;
+ *   {@link overBudget} when it may not wait);
  * - heart-beat EOLs are bounded per second ({@link HeartBeatFlood}).
  * Each check runs per chunk or per rare event, never per byte.
  */
@@ -51,63 +52,11 @@ export function beforeConnectedError(options: StompOptions, limit: string | unde
   return undefined;
 }
 
-/**
- * One connection's share of the broker-wide InputBudget: the bytes its parser holds of an unfinished frame, as
- * last counted. `count` runs once per chunk and costs a comparison when nothing is held before or after it.
- */
-export class HeldInput {
-  /** Bytes this connection has counted in the budget. */
-  counted = 0;
-  private cancelWait: (() => void) | undefined;
-
-  constructor(private readonly budget: InputBudget | undefined) {}
-
-  /** True while the connection waits for room in the budget. */
-  get waiting(): boolean {
-    return this.cancelWait !== undefined;
-  }
-
-  /** Counts `held` (the parser's unfinished bytes now); false when the budget is now over its limit. */
-  count(held: number): boolean {
-    const budget = this.budget;
-    const delta = held - this.counted;
-    this.counted = held;
-    if (budget === undefined || delta === 0) return true;
-    if (delta < 0) {
-      budget.shrink(-delta);
-      return true;
-    }
-    return budget.grow(delta);
-  }
-
-  /**
-   * Waits for room (the caller stops reading meanwhile); `resume` runs once there is some. False when waiting could
-   * never end (every counted byte is held by connections that wait): the caller must fail the connection.
-   */
-  wait(resume: () => void): boolean {
-    const cancel = this.budget?.waitForRoom(this.counted, () => {
-      this.cancelWait = undefined;
-      resume();
-    });
-    if (cancel === undefined) return false;
-    this.cancelWait = cancel;
-    return true;
-  }
-
-  /** The connection is gone: it waits no more and holds nothing. */
-  release(): void {
-    this.cancelWait?.();
-    this.cancelWait = undefined;
-    if (this.counted > 0) this.budget?.shrink(this.counted);
-    this.counted = 0;
-  }
-
-  /** The error a connection gets when it cannot wait for room. */
-  static overBudget(budget: InputBudget | undefined, why: string): WharfError {
-    return limitCoded('inputBufferBytes',
-      `the broker holds ${budget?.used ?? 0} bytes of unfinished frames, over its budget of ${budget?.limit ?? 0} bytes, ${why}`,
-      'send smaller frames, or send a frame\'s bytes without pausing; the operator may raise the broker\'s limits.inputBufferBytes');
-  }
+/** The error a connection gets when it may not wait for room in the broker-wide input budget. */
+export function overBudget(budget: InputBudget | undefined, why: string): WharfError {
+  return limitCoded('inputBufferBytes',
+    `the broker holds ${budget?.used ?? 0} bytes of unfinished frames, over its budget of ${budget?.limit ?? 0} bytes, ${why}`,
+    'log in first, send smaller frames, or send a frame\'s bytes without pausing; the operator may raise the broker\'s limits.inputBufferBytes');
 }
 
 /**
