@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { definePlugin } from '@wharf/core';
 import {
-  delay, eventually, expectBrokerWorks, startStompBroker, type StompTestBroker, type StompTestClient,
+  delay, eventually, expectBrokerWorks, listenerConfig, startStompBroker, type StompTestBroker, type StompTestClient,
 } from './helpers.js';
 
 /** A SEND whose content-length promises `length` body bytes, with `sent` of them (no NUL yet). */
@@ -84,6 +84,19 @@ describe('STOMP session: input limits before and around login (issue 15 item 2)'
       const client = env.open();
       client.sendRaw('\n'.repeat(1000));
       await client.expectError({ message: /heart-beat EOLs.*maxHeartBeatsPerSecond/ });
+    });
+  });
+
+  describe('the largest WebSocket message: maxInputMessageBytes', () => {
+    beforeEach(async () => {
+      env = await startStompBroker();
+    });
+
+    it('is one frame at the listener\'s limits: the body, every header line at its longest, NUL and EOL', () => {
+      const listener = listenerConfig({ maxBodyBytes: 1000, maxHeaders: 4, maxHeaderLineBytes: 100 });
+      // command + 4 headers + blank line: 6 lines of at most 100 bytes and a CRLF each.
+      expect(env.adapter.maxInputMessageBytes(listener)).to.equal(1000 + 6 * 102 + 2);
+      expect(env.adapter.maxInputMessageBytes(listenerConfig())).to.equal(4 * 1024 * 1024 + 66 * 8194 + 2);
     });
   });
 
