@@ -72,19 +72,23 @@ export class SharedInputBudget implements InputBudget {
       return true;
     }
     if (delta <= 0) {
-      if (bytes === 0 && this.exempt === account) this.exempt = undefined;
-      if (delta < 0 || bytes === 0) this.freed();
+      // Held bytes only shrink when a frame completes: an exemption lasts one frame.
+      if (delta < 0 && this.exempt === account) this.exempt = undefined;
+      if (delta < 0) this.freed();
       return true;
     }
     if (this.used <= this.limit || this.exempt === account) return true;
-    if (this.exempt === undefined && this.used - this.waitingHeld - bytes <= 0) {
-      // Nobody else who is still read holds anything: waiting would never end. This one reads on, alone.
+    const alone = this.exempt === undefined && this.used - this.waitingHeld - bytes <= 0;
+    if (alone && this.waiters.length === 0) {
+      // Nobody else holds anything: waiting would never end. This one reads on, alone, past the limit.
       this.exempt = account;
       return true;
     }
     account.waits = true;
     this.waiters.push(account);
     this.waitingHeld += bytes;
+    // The last reader holding bytes waits now: the one that has waited longest reads on alone instead.
+    if (alone) this.exemptFirst();
     return false;
   }
 
@@ -111,11 +115,16 @@ export class SharedInputBudget implements InputBudget {
       for (const account of woken) this.wake(account);
       for (const account of woken) account.resume();
     } else if (this.exempt === undefined && this.used - this.waitingHeld <= 0) {
-      const first = this.waiters.shift()!;
-      this.wake(first);
-      this.exempt = first;
-      first.resume();
+      this.exemptFirst();
     }
+  }
+
+  /** The longest waiter reads on, alone, past the limit, until its frame is complete. */
+  private exemptFirst(): void {
+    const first = this.waiters.shift()!;
+    this.wake(first);
+    this.exempt = first;
+    first.resume();
   }
 
   private wake(account: Account): void {

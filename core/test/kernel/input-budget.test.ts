@@ -45,16 +45,28 @@ describe('SharedInputBudget: the broker-wide budget for unfinished input frames'
     const budget = new SharedInputBudget(100);
     const log: string[] = [];
     const a = open(budget, 'a', log);
+    expect(a.hold(70)).to.equal(true);
+    expect(a.hold(120)).to.equal(true); // nobody else holds anything: a reads on, alone
+    expect(a.hold(150)).to.equal(true);
+    const b = open(budget, 'b', log);
+    expect(b.hold(10)).to.equal(false); // over, and a is read: b waits
+    a.hold(0); // a's frame is complete: its exemption ends, and there is room again
+    expect(log).to.deep.equal(['b']);
+  });
+
+  it('hands the exemption to the longest waiter when the last reader holding bytes would wait', () => {
+    const budget = new SharedInputBudget(100);
+    const log: string[] = [];
+    const a = open(budget, 'a', log);
     const b = open(budget, 'b', log);
     a.hold(70);
     expect(b.hold(40)).to.equal(false); // a is still read: b waits
-    expect(a.hold(90)).to.equal(true); // waiting would leave nobody to free room: a goes on, alone
-    expect(a.hold(120)).to.equal(true);
-    expect(budget.used).to.equal(160);
-    a.hold(0); // its frame is complete: room again
+    expect(a.hold(90)).to.equal(false); // a would be alone: b, which waited longer, reads on instead, and a waits
     expect(log).to.deep.equal(['b']);
-    const c = open(budget, 'c', log);
-    expect(c.hold(70)).to.equal(false); // b (40) is read again and holds bytes: c waits
+    expect(b.hold(60)).to.equal(true); // past the limit, alone
+    expect(budget.used).to.equal(150);
+    b.hold(0);
+    expect(log).to.deep.equal(['b', 'a']); // room again (90 held): a reads
   });
 
   it('lets the longest waiter read on when the last reader holding bytes goes away and the total is still over', () => {
