@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { definePlugin } from '@wharf/core';
+import type { StompConnection } from '../../src/connection.js';
 import {
   delay, eventually, expectBrokerWorks, listenerConfig, startStompBroker, type StompTestBroker, type StompTestClient,
 } from './helpers.js';
@@ -173,6 +174,26 @@ describe('STOMP session: input limits before and around login (issue 15 item 2)'
       expect(header(await b.next('RECEIPT'))).to.equal('b');
       expect(env.broker.mqm.destinationStats('/queue/big').depth).to.equal(2);
       await eventually(() => env.broker.inputBudget.used === 0);
+    });
+
+    it('keeps a session that waits for room unread when flow control pauses and resumes it meanwhile', async () => {
+      const a = await env.connect();
+      a.sendRaw(unfinishedSend('/queue/both', 50000, 40000, 'a'));
+      await eventually(() => env.broker.inputBudget.used >= 40000);
+      const b = await env.connect();
+      b.sendRaw(unfinishedSend('/queue/both', 50000, 40000, 'b'));
+      await eventually(() => env.broker.inputBudget.waiting === 1, 2000, 'b to wait for room');
+      // The adapter's connections, in the order they opened: b is the second.
+      const connections = [...(env.adapter as unknown as { connections: Set<StompConnection> }).connections];
+      const bConnection = connections[1]!;
+      bConnection.pauseReading(); // the memory alarm, say
+      bConnection.resumeReading(); // ... cleared: b still waits for room
+      expect(bConnection.stream.isPaused()).to.equal(true);
+      finish(b, 10000);
+      await b.expectSilence(50);
+      finish(a, 10000);
+      expect(header(await a.next('RECEIPT'))).to.equal('a');
+      expect(header(await b.next('RECEIPT'))).to.equal('b');
     });
 
     it('never deadlocks: when only waiting connections would hold bytes, the last reader finishes its frame past the budget', async () => {
