@@ -27,6 +27,7 @@ export {
   ConnectionGovernor, DEFAULT_CONNECTION_LIMITS, addressKey,
   type ConnectionLimits, type ConnectionStats, type ConnectionTicket, type Endpoints, type ListenerGate,
 } from './kernel/connection-limits.js';
+export { SharedInputBudget, DEFAULT_INPUT_BUFFER_BYTES, defaultInputBufferBytes } from './kernel/input-budget.js';
 export { loadPlugins, type LoadedPlugin } from './kernel/loader.js';
 export { createLogger } from './kernel/logger.js';
 export { isLoopback, type OpenListener } from './kernel/transports.js';

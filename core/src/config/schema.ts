@@ -247,6 +247,14 @@ export const brokerConfigSchema: JsonSchema = {
             'resident memory of the broker, in bytes, at which it stops reading from clients that publish until consumers catch up ' +
             '(flow control; nothing is dropped); default: 40% of the machine\'s memory, at most half of V8\'s heap limit; 0 turns it off',
         },
+        inputBufferBytes: {
+          type: 'integer',
+          minimum: 65536,
+          description:
+            'the most bytes all connections together may hold in frames they have not finished sending (headers and bodies read so far); ' +
+            'a connection past it waits until room frees, or gets an error when nothing could free room or it has not logged in; ' +
+            'default: 256 MiB, or a quarter of memoryHighWaterMark when that is smaller (docs/security.md "Input limits")',
+        },
         memoryLowWaterMark: {
           type: 'integer',
           minimum: 0,

@@ -22,6 +22,7 @@ import type { Store } from '../spi/store.js';
 import { Tokens } from '../spi/tokens.js';
 import { CORE_VERSION } from '../version.js';
 import { assemble, memoryWatermarks, pluginFailure, startChecks } from './assembly.js';
+import { SharedInputBudget, defaultInputBufferBytes } from './input-budget.js';
 import type { LoadedPlugin } from './loader.js';
 import type { LifecycleHooks } from './plugin-context.js';
 import type { ProtocolRegistry, QueueTypeRegistry, SecurityRegistry, StoreRegistry } from './registries.js';
@@ -63,6 +64,8 @@ export class Broker {
   readonly flow: FlowController;
   /** Connection limits per address and per state (`limits.connections`); `connections.stats()` counts refusals. */
   readonly connections: ConnectionGovernor;
+  /** Bytes held in unfinished input frames, across all connections (limits.inputBufferBytes). */
+  readonly inputBudget: SharedInputBudget;
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
@@ -102,9 +105,11 @@ export class Broker {
       highWaterMark, lowWaterMark, logger: init.logger.child({ component: 'flow' }), ...(init.memory ? { memory: init.memory } : {}),
     });
     this.connections = new ConnectionGovernor(init.config.limits.connections, init.logger.child({ component: 'connections' }));
+    this.inputBudget = new SharedInputBudget(init.config.limits.inputBufferBytes ?? defaultInputBufferBytes(highWaterMark));
     this.mqm = new MessageQueueManager({
       flow: this.flow,
       connections: this.connections,
+      inputBudget: this.inputBudget,
       router: this.router,
       queueTypes: init.queueTypes.types,
       security: this.security,

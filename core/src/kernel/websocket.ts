@@ -26,6 +26,11 @@ export function subProtocolRefusal(protocol: string, spoken: readonly string[], 
   return `this ${protocol} WebSocket endpoint accepts the sub-protocols ${spoken.join(', ')} (or none); the request offered none of them\n`;
 }
 
+/** ws's `maxPayload` for adapters that do not say their largest input message. */
+const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+/** The largest value ws takes for `maxPayload` (it truncates the option to a 32-bit int). */
+const MAX_WS_PAYLOAD = 2 ** 31 - 1;
+
 export async function openWebSocketListener(
   listener: ListenerConfig, adapter: ProtocolAdapter, ctx: TransportContext,
 ): Promise<OpenListener> {
@@ -62,7 +67,11 @@ export async function openWebSocketListener(
         }
       },
     }),
-    maxPayload: 64 * 1024 * 1024,
+    // The adapter's largest frame (STOMP: maxBodyBytes + header room): ws refuses a bigger message from its
+    // length field (ws 8 lib/receiver.js haveLength: the fragments' lengths summed), before buffering it, with
+    // close code 1009 (RFC 6455 §7.4.1). Not 64 MiB per message any more. ws reads the option as a 32-bit int
+    // (`maxPayload | 0`, where 0 means no limit), so it is kept below 2^31.
+    maxPayload: Math.min(adapter.maxInputMessageBytes?.(listener) ?? DEFAULT_MAX_PAYLOAD, MAX_WS_PAYLOAD),
     perMessageDeflate: false,
   });
   const sockets = new Set<Socket>();

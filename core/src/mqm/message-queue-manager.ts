@@ -21,7 +21,7 @@ import type { Router } from '../routing/router.js';
 import type { BrokerConfig } from '../spi/config.js';
 import type { AdminApi, DestinationInfo, SessionSummary } from '../spi/admin.js';
 import type { Message } from '../spi/message.js';
-import type { BrokerApi, ClientSession, SessionControl } from '../spi/protocol.js';
+import type { BrokerApi, ClientSession, InputBudget, SessionControl } from '../spi/protocol.js';
 import type { Destination, DestinationStats, QueueType } from '../spi/queue.js';
 import type { ConnectionInfo, Credentials } from '../spi/security.js';
 import { UncheckedAdmin } from './admin-api.js';
@@ -54,10 +54,13 @@ export interface MqmOptions {
   readonly minter?: IdMinter;
   /** Told when a connection authenticated (the broker's connection governor). */
   readonly connections?: ConnectionStateListener;
+  /** The broker-wide budget for unfinished input frames, handed to adapters as BrokerApi.inputBudget. */
+  readonly inputBudget?: InputBudget;
 }
 
 export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
   readonly version: string;
+  readonly inputBudget: InputBudget | undefined;
   readonly events: EventBus;
   readonly minter: IdMinter;
   private readonly table: DestinationTable;
@@ -72,6 +75,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
   constructor(options: MqmOptions) {
     const { logger } = options;
     this.version = options.version;
+    this.inputBudget = options.inputBudget;
     this.router = options.router;
     this.logger = logger;
     this.durability = options.durability;

@@ -51,6 +51,11 @@ export interface BrokerConfig {
      * the alarm off. Unset: 40% of the machine's memory, at most half of V8's heap limit.
      */
     readonly memoryHighWaterMark?: number;
+    /**
+     * Bytes all connections together may hold in unfinished input frames (docs/security.md "Input limits").
+     * Unset: 256 MiB, or a quarter of the memory high-watermark when that is smaller.
+     */
+    readonly inputBufferBytes?: number;
     /** Memory (bytes) below which they are read again. Unset: 80% of the high-watermark. */
     readonly memoryLowWaterMark?: number;
     /** Connection limits per remote address and per state (core/src/kernel/connection-limits.ts). */

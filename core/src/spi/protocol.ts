@@ -74,10 +74,48 @@ export interface ClientSession extends SessionInfo {
   close(reason?: string): void;
 }
 
+/**
+ * The broker-wide budget for input bytes held in unfinished frames, shared by every connection of every listener
+ * and protocol (config `limits.inputBufferBytes`; docs/security.md "Input limits"). Each connection opens an
+ * {@link InputAccount} and says, per chunk or per buffer growth (never per byte), how many bytes its unfinished
+ * frame holds.
+ */
+export interface InputBudget {
+  /** The budget, in bytes. */
+  readonly limit: number;
+  /** Bytes held now, across all connections. */
+  readonly used: number;
+  /** Connections that wait for room now. */
+  readonly waiting: number;
+  /**
+   * Opens one connection's account. `resume` is called when a connection told to stop reading may read again
+   * (once per stop).
+   */
+  open(resume: () => void): InputAccount;
+}
+
+/** One connection's share of the {@link InputBudget}. */
+export interface InputAccount {
+  /**
+   * The bytes the connection's unfinished frame holds now (0 at a frame boundary). False when the budget is spent:
+   * stop reading until `resume` (or fail the connection, e.g. one not logged in). Bytes are counted either way.
+   * The budget never lets every holder wait: when nobody else could free room, the connection that waited longest
+   * reads on past the limit until its frame is complete, so the budget is passed by at most one frame.
+   */
+  hold(bytes: number): boolean;
+  /** The connection is gone: it holds nothing and waits no more. */
+  close(): void;
+}
+
 /** The MQM as a protocol adapter sees it. */
 export interface BrokerApi {
   /** The broker's version, for server identification headers. */
   readonly version: string;
+  /**
+   * The broker-wide input budget (see {@link InputBudget}); optional so that brokers made by older cores, and test
+   * doubles, still satisfy the type. An adapter given none bounds input per connection only.
+   */
+  readonly inputBudget?: InputBudget;
   /**
    * Authenticates a client and opens its session. Rejects with WharfError BAD_CREDENTIALS (the same
    * text whether or not the user exists).
@@ -95,6 +133,12 @@ export interface ProtocolAdapter {
    * offers sub-protocols but none of these is refused with HTTP 400; one offering none is accepted.
    */
   readonly webSocketProtocols?: readonly string[];
+  /**
+   * The largest single input message, in bytes, the adapter accepts on `listener` (its largest frame): message-based
+   * transports refuse bigger ones before buffering them (WebSocket: ws's `maxPayload`, close code 1009). Unset: the
+   * transport's default (64 MiB).
+   */
+  maxInputMessageBytes?(listener: ListenerConfig): number;
   /** Serves one connection until the stream ends. */
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener: ListenerConfig): void;
   /** The broker is stopping: say goodbye to clients. Streams are destroyed after it resolves. */

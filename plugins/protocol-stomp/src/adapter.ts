@@ -4,6 +4,7 @@ import { ErrorCodes, WharfError, type BrokerApi, type ConnectionInfo, type Liste
 import { StompConnection } from './connection.js';
 import { limitError } from './errors.js';
 import { IdleSweep } from './idle.js';
+import { largestFrameBytes } from './input-limits.js';
 import { resolveStompOptions, stompOptionsSchema, type StompListenerOptions, type StompOptions } from './options.js';
 
 export class StompAdapter implements ProtocolAdapter {
@@ -21,12 +22,13 @@ export class StompAdapter implements ProtocolAdapter {
 
   constructor(private readonly logger: Logger) {}
 
+  /** A WebSocket message holds at most one whole frame at the listener's limits (core sets ws's maxPayload). */
+  maxInputMessageBytes(listener: ListenerConfig): number {
+    return largestFrameBytes(this.optionsFor(listener));
+  }
+
   accept(stream: Duplex, connection: ConnectionInfo, broker: BrokerApi, listener?: ListenerConfig): void {
-    let options = listener === undefined ? this.defaults : this.resolved.get(listener);
-    if (options === undefined) {
-      options = resolveStompOptions(listener!.options as StompListenerOptions);
-      this.resolved.set(listener!, options);
-    }
+    const options = this.optionsFor(listener);
     this.idle.cover(options.idleTimeoutMs);
     const open = this.perListener.get(listener) ?? 0;
     const conn = new StompConnection(stream, connection, broker, options, this.logger, () => {
@@ -38,6 +40,15 @@ export class StompAdapter implements ProtocolAdapter {
     if (open >= options.maxConnections) {
       conn.fail(limitError('maxConnections', `too many connections on this listener (${open})`));
     }
+  }
+
+  private optionsFor(listener: ListenerConfig | undefined): StompOptions {
+    let options = listener === undefined ? this.defaults : this.resolved.get(listener);
+    if (options === undefined) {
+      options = resolveStompOptions(listener!.options as StompListenerOptions);
+      this.resolved.set(listener!, options);
+    }
+    return options;
   }
 
   get connectionCount(): number {

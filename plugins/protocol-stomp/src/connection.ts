@@ -5,11 +5,14 @@
  * frame with a `message` header, flushed, then the close (STOMP 1.2 §ERROR).
  */
 import type { Duplex } from 'node:stream';
-import { BatchedWriter, type BrokerApi, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
+import { BatchedWriter, type BrokerApi, type InputAccount, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
 import { FrameParser, StompCodecError, encodeFrame, encodeReceipt, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
 import { asClientError, limitError, protocolError } from './errors.js';
 import { echoable, header } from './headers.js';
 import { HeartBeat } from './heartbeat.js';
+import {
+  HeartBeatFlood, PIPELINE_FRAMES_BEFORE_CONNECTED, beforeConnectedError, limitsBeforeConnected, limitsWhenConnected, overBudget,
+} from './input-limits.js';
 import type { StompOptions } from './options.js';
 import { SubscriptionTable } from './subscriptions.js';
 import { handlers } from './frames/index.js';
@@ -32,6 +35,17 @@ export class StompConnection {
   private readonly writer: BatchedWriter;
   private released = false;
   private pausedReading = false;
+  /** Whether the stream is paused now: by flow control, or while waiting for room in the input budget. */
+  private streamPaused = false;
+  /** This connection's unfinished frame in the broker-wide input budget (none: no broker-wide bound). */
+  private readonly held: InputAccount | undefined;
+  /** Bytes last reported to `held`. */
+  private counted = 0;
+  /** The budget told this connection to stop reading until it has room. */
+  private waitingForRoom = false;
+  private readonly beats: HeartBeatFlood;
+  /** Bytes read before CONNECTED, bounded by PIPELINE_FRAMES_BEFORE_CONNECTED frames' worth. */
+  private bytesBeforeConnected = 0;
   /** The client ended its side while CONNECT was being authenticated. */
   private inputDone = false;
   private readonly connectTimer: NodeJS.Timeout;
@@ -56,10 +70,13 @@ export class StompConnection {
     private readonly onClosed: () => void,
   ) {
     this.subscriptions = new SubscriptionTable(this);
-    this.parser = new FrameParser(
-      { maxBodyBytes: options.maxBodyBytes, maxHeaders: options.maxHeaders, maxHeaderLineBytes: options.maxHeaderLineBytes },
-      (frame) => this.onFrame(frame),
-    );
+    this.held = broker.inputBudget?.open(() => {
+      this.waitingForRoom = false;
+      this.syncReading();
+    });
+    this.beats = new HeartBeatFlood(options.maxHeartBeatsPerSecond);
+    // Small limits until CONNECTED (docs/security.md "Input limits"); the listener's own from then on.
+    this.parser = new FrameParser(limitsBeforeConnected(options, 'awaiting-connect'), (frame) => this.onFrame(frame), () => this.beats.eol());
     // Everything written in one tick goes out in one write (a writev on sockets, one message on
     // WebSocket); past writeHighWaterMark deliveries pause until the client catches up.
     this.writer = new BatchedWriter(stream, {
@@ -84,14 +101,43 @@ export class StompConnection {
   // ------------------------------------------------------------------ input
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    const state = this.state;
+    if (state === 'closing' || state === 'closed') return;
     this.heartBeat?.read();
+    if (state !== 'connected' && (this.bytesBeforeConnected += chunk.length) > this.options.maxHeaderBytesBeforeConnect * PIPELINE_FRAMES_BEFORE_CONNECTED) {
+      this.fail(limitError('maxHeaderBytesBeforeConnect',
+        `more than ${this.options.maxHeaderBytesBeforeConnect * PIPELINE_FRAMES_BEFORE_CONNECTED} bytes sent before CONNECTED`));
+      return;
+    }
     try {
       this.parser.push(chunk);
     } catch (err) {
       // A bad frame's `receipt`, when the parser had read it, still earns a receipt-id (STOMP 1.2 §ERROR).
-      this.fail(asClientError(err), err instanceof StompCodecError ? err.frame : undefined);
+      const frame = err instanceof StompCodecError ? err.frame : undefined;
+      const early = this.state !== 'connected' && err instanceof StompCodecError ? beforeConnectedError(this.options, err.limit, this.state) : undefined;
+      this.fail(early ?? asClientError(err), frame);
+      return;
     }
+    // One comparison per chunk unless a frame is left unfinished, or one was before.
+    const unfinished = this.parser.buffered;
+    if (unfinished !== this.counted && this.held !== undefined) {
+      this.counted = unfinished;
+      if (!this.held.hold(unfinished)) this.overBudget();
+    }
+  }
+
+  /**
+   * The broker-wide input budget is spent. A client not logged in has no claim on it: ERROR. A session waits,
+   * unread, until room frees: a large legitimate frame gets through once others finish theirs, and the budget
+   * never lets every holder wait (core/src/kernel/input-budget.ts; docs/security.md "Input limits").
+   */
+  private overBudget(): void {
+    if (this.state !== 'connected') {
+      this.fail(overBudget(this.broker.inputBudget, 'and this client has not logged in'), this.parser.partial);
+      return;
+    }
+    this.waitingForRoom = true;
+    this.syncReading();
   }
 
   /**
@@ -104,6 +150,7 @@ export class StompConnection {
   }
 
   private onFrame(frame: Frame): void {
+    this.beats.frame();
     if (this.state === 'authenticating') {
       if (this.pending.length >= MAX_FRAMES_WHILE_AUTHENTICATING) {
         throw limitError('frames before CONNECTED', 'too many frames sent before CONNECTED');
@@ -195,10 +242,12 @@ export class StompConnection {
    * CONNECT chose `version` and is being authenticated: later frames wait until it is decided. The
    * parser reads them in that version from the next frame on (escaping, STOMP 1.2 §Value Encoding).
    */
-  beginAuthentication(version: StompVersion): void {
+  beginAuthentication(version: StompVersion, clientBeatMs: number): void {
     this.state = 'authenticating';
     this.version = version;
     this.parser.version = version;
+    this.parser.setLimits(limitsBeforeConnected(this.options, 'authenticating'));
+    this.beats.promised(clientBeatMs);
     clearTimeout(this.connectTimer);
   }
 
@@ -207,6 +256,7 @@ export class StompConnection {
     this.session = session;
     this.heartBeat = heartBeat;
     this.state = 'connected';
+    this.parser.setLimits(limitsWhenConnected(this.options));
     heartBeat.start();
     while (this.pending.length > 0 && this.state === 'connected') this.handle(this.pending.shift()!);
     if (this.inputDone) this.closeAfterFlush('client closed the connection');
@@ -245,15 +295,23 @@ export class StompConnection {
   pauseReading(): void {
     if (this.pausedReading || !this.isOpen) return;
     this.pausedReading = true;
-    this.heartBeat?.suspendReads(true);
-    this.stream.pause();
+    this.syncReading();
   }
 
   resumeReading(): void {
     if (!this.pausedReading) return;
     this.pausedReading = false;
-    this.heartBeat?.suspendReads(false);
-    if (this.isOpen) this.stream.resume();
+    this.syncReading();
+  }
+
+  /** The stream is read unless flow control paused it or it waits for room in the input budget. */
+  private syncReading(): void {
+    const stop = this.pausedReading || this.waitingForRoom;
+    if (stop === this.streamPaused) return;
+    this.streamPaused = stop;
+    this.heartBeat?.suspendReads(stop);
+    if (stop) this.stream.pause();
+    else if (this.isOpen) this.stream.resume();
   }
 
   // ------------------------------------------------------------------ output
@@ -327,6 +385,7 @@ export class StompConnection {
     this.released = true;
     clearTimeout(this.connectTimer);
     this.heartBeat?.stop();
+    this.held?.close();
     const session = this.session;
     this.session = undefined;
     if (session !== undefined && !session.closed) session.close(reason);

@@ -8,6 +8,17 @@ export interface StompOptions {
   readonly maxHeaders: number;
   /** Longest command or header line, in bytes. */
   readonly maxHeaderLineBytes: number;
+  /**
+   * Before CONNECTED, the largest frame in bytes (its command, header lines and EOLs; CONNECT carries no body, a
+   * frame pipelined behind it may carry a body within this); all bytes read before CONNECTED stay within
+   * PIPELINE_FRAMES_BEFORE_CONNECTED times it. docs/security.md "Input limits".
+   */
+  readonly maxHeaderBytesBeforeConnect: number;
+  /**
+   * Most heart-beat EOLs (STOMP 1.2 §Heart-beating) a connected client may send per second, not counting one EOL
+   * after each frame; raised to 4 per interval for a client whose CONNECT promises beats more often.
+   */
+  readonly maxHeartBeatsPerSecond: number;
   /** Time a client has to send CONNECT after it opened the connection. */
   readonly connectTimeoutMs: number;
   /**
@@ -68,6 +79,14 @@ export const stompOptionsSchema: JsonSchema = {
     maxBodyBytes: { type: 'integer', minimum: 0, default: 4 * 1024 * 1024, description: 'largest body accepted, in bytes (default 4 MiB)' },
     maxHeaders: { type: 'integer', minimum: 1, default: 64, description: 'most headers in one frame' },
     maxHeaderLineBytes: { type: 'integer', minimum: 64, default: 8192, description: 'longest command or header line, in bytes' },
+    maxHeaderBytesBeforeConnect: {
+      type: 'integer', minimum: 2048, default: 4096,
+      description: 'before CONNECTED (no login yet), the largest frame in bytes: CONNECT carries no body; all bytes read before CONNECTED stay within 16 times this',
+    },
+    maxHeartBeatsPerSecond: {
+      type: 'integer', minimum: 1, default: 100,
+      description: 'most heart-beat EOLs a client may send per second (one EOL after each frame is free; a client promising beats more often than 40 ms gets 4 per interval); more: ERROR and close',
+    },
     connectTimeoutMs: { type: 'integer', minimum: 1, default: 10000, description: 'time allowed to send CONNECT, in ms' },
     idleTimeoutMs: {
       type: 'integer', minimum: 0, default: 300000,
@@ -101,6 +120,8 @@ export const DEFAULT_STOMP_OPTIONS: StompOptions = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxHeaders: 64,
   maxHeaderLineBytes: 8192,
+  maxHeaderBytesBeforeConnect: 4096,
+  maxHeartBeatsPerSecond: 100,
   connectTimeoutMs: 10000,
   idleTimeoutMs: 300000,
   maxSubscriptions: 1000,

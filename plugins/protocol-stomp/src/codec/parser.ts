@@ -16,7 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ByteAccumulator } from './accumulator.js';
-import { StompCodecError, type StompCodecErrorCode } from './errors.js';
+import { StompCodecError, type PartialFrame, type StompCodecErrorCode } from './errors.js';
 import { escapeModeFor, unescapeHeader, type EscapeMode } from './escape.js';
 import type { CodecLimitName, CodecLimits, Frame, StompVersion } from './types.js';
 
@@ -58,10 +58,10 @@ export class FrameParser {
    */
   version: StompVersion = '1.0';
 
-  private readonly maxBody: number;
-  private readonly maxHeaders: number;
-  private readonly maxLine: number;
-  private readonly maxFrame: number;
+  private maxBody = 0;
+  private maxHeaders = 0;
+  private maxLine = 0;
+  private maxFrame = Infinity;
 
   private state: State = S_COMMAND;
   /** The partial line, or the body received so far, when it spans chunks. */
@@ -89,6 +89,15 @@ export class FrameParser {
     private readonly onFrame: (frame: Frame) => void,
     private readonly onHeartbeat?: () => void,
   ) {
+    this.setLimits(limits);
+  }
+
+  /**
+   * Replaces the limits, e.g. the small ones of a connection not logged in yet by the listener's own once it is
+   * (docs/security.md "Input limits"). They apply from the next check on; the checks are the same whichever limits
+   * are set, so switching costs nothing per byte. Call it between frames (from `onFrame`).
+   */
+  setLimits(limits: CodecLimits): void {
     this.maxBody = checkLimit('maxBodyBytes', limits.maxBodyBytes);
     this.maxHeaders = checkLimit('maxHeaders', limits.maxHeaders);
     this.maxLine = checkLimit('maxHeaderLineBytes', limits.maxHeaderLineBytes);
@@ -98,6 +107,11 @@ export class FrameParser {
   /** Bytes of an incomplete frame received so far (0 at a frame boundary). */
   get buffered(): number {
     return this.headBytes + this.held.length;
+  }
+
+  /** The unfinished frame's command and headers read so far (so an ERROR about it can carry `receipt-id`). */
+  get partial(): PartialFrame | undefined {
+    return this.state === S_COMMAND || this.command === undefined ? undefined : { command: this.command, headers: this.headers };
   }
 
   /** True once a violation (or a throwing callback) has stopped the parser. */
@@ -411,8 +425,7 @@ export class FrameParser {
   }
 
   private fail(code: StompCodecErrorCode, message: string, limit?: CodecLimitName): never {
-    const frame = this.state === S_COMMAND || this.command === undefined ? undefined : { command: this.command, headers: this.headers };
-    throw new StompCodecError(code, message, limit, frame);
+    throw new StompCodecError(code, message, limit, this.partial);
   }
 }
 

@@ -39,7 +39,7 @@ function connect(connection: StompConnection, frame: Frame): Promise<void> {
     throw protocolError(`invalid heart-beat header ${JSON.stringify(header(frame, 'heart-beat'))}`, 'write two numbers of milliseconds: heart-beat:10000,10000');
   }
   // Frames pipelined behind CONNECT are already in the version chosen here (escaping, commands).
-  connection.beginAuthentication(version);
+  connection.beginAuthentication(version, clientBeat[0]);
   return openSession(connection, frame, version, clientBeat);
 }
 
