@@ -85,11 +85,11 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     this.admin = new UncheckedAdmin(this.table, this.graph, this.sessions, this.minter);
     this.pausing = new ProducerPausing(this.table, logger);
     options.flow?.listen(this.pausing);
-    const held = options.flow?.heldChanged ?? noop;
-    this.table.contextFor = (name, queueType) => createQueueContext({
+    options.flow?.countHeld(() => this.table.heldBytes());
+    this.table.contextFor = (name, queueType, holding) => createQueueContext({
       table: this.table, logger, minter: this.minter, events, admin: this.admin, durability: options.durability,
-      held, setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
-    }, name, queueType);
+      setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
+    }, name, queueType, holding);
     this.sessions.wire({
       table: this.table, security: options.security, pausing: this.pausing, admin: this.admin,
       minter: this.minter, logger, limits: options.limits, emit,
@@ -179,6 +179,11 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     return this.pausing.pausedCount;
   }
 
+  /** The destinations the memory alarm throttles now: their senders are paused (producer-pausing.ts `holders`). */
+  get hotDestinations(): string[] {
+    return this.pausing.hotDestinations;
+  }
+
   /** The memory alarm changed (FlowController; tests raise it by hand). */
   alarmChanged(raised: boolean): void {
     this.pausing.alarmChanged(raised);
@@ -203,5 +208,3 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     await this.table.closeAll(new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down'));
   }
 }
-
-function noop(): void {}

@@ -9,7 +9,7 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { AdminApi, BrokerEvent } from '../spi/admin.js';
 import type { Message } from '../spi/message.js';
 import type { FlowSignal, QueueContext, QueueType } from '../spi/queue.js';
-import type { DestinationTable } from './destinations.js';
+import type { DestinationTable, HeldCounter } from './destinations.js';
 import type { Durability } from './durability.js';
 import type { EventBus } from './events.js';
 import type { IdMinter } from './id-minter.js';
@@ -22,19 +22,17 @@ export interface ContextServices {
   readonly events: EventBus;
   readonly admin: AdminApi;
   readonly durability: Durability | undefined;
-  /** QueueContext.flow.held: the broker's memory accounting. */
-  readonly held: (delta: number) => void;
   /** QueueContext.flow.blocked, for one destination. */
   readonly setBlocked: (name: string, blocked: boolean) => void;
 }
 
-export function createQueueContext(services: ContextServices, name: string, queueType: QueueType): QueueContext {
+export function createQueueContext(services: ContextServices, name: string, queueType: QueueType, holding: HeldCounter): QueueContext {
   const { table, minter } = services;
   const capabilities = queueType.capabilities ?? [];
   let released = false;
   const durable = services.durability?.logFor(name, queueType.type);
   const flow: FlowSignal = {
-    held: services.held,
+    held: holding.add, // the broker's memory accounting: one addition on this destination's counter
     blocked: (blocked) => services.setBlocked(name, blocked),
   };
   const context: {
