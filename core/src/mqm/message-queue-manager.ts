@@ -31,6 +31,7 @@ import type { Durability } from './durability.js';
 import { EventBus } from './events.js';
 import type { FlowController, FlowListener } from './flow-control.js';
 import { IdMinter } from './id-minter.js';
+import type { PageDirectory } from './pager.js';
 import { ProducerPausing } from './producer-pausing.js';
 import { PubsubGraph } from './pubsub-graph.js';
 import { createQueueContext } from './queue-context.js';
@@ -48,6 +49,8 @@ export interface MqmOptions {
   readonly version: string;
   /** The durable store's writer; absent when the broker runs without a store. */
   readonly durability?: Durability;
+  /** Paging to disk (given with a store: QueueContext.pager). */
+  readonly pages?: PageDirectory;
   /** Producer flow control; absent: no memory alarm (destinations may still block their producers). */
   readonly flow?: FlowController;
   /** Mints message ids (its node id is in every id); default: a fresh one with a random node id. */
@@ -88,7 +91,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     options.flow?.countHeld(() => this.table.heldBytes());
     this.table.contextFor = (name, queueType, holding) => createQueueContext({
       table: this.table, logger, minter: this.minter, events, admin: this.admin, durability: options.durability,
-      setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
+      pages: options.pages, setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
     }, name, queueType, holding);
     this.sessions.wire({
       table: this.table, security: options.security, pausing: this.pausing, admin: this.admin,

@@ -13,6 +13,7 @@ import type { DestinationTable, HeldCounter } from './destinations.js';
 import type { Durability } from './durability.js';
 import type { EventBus } from './events.js';
 import type { IdMinter } from './id-minter.js';
+import type { PageDirectory } from './pager.js';
 
 /** What the contexts are made of: the broker's services. */
 export interface ContextServices {
@@ -22,6 +23,8 @@ export interface ContextServices {
   readonly events: EventBus;
   readonly admin: AdminApi;
   readonly durability: Durability | undefined;
+  /** Paging to disk (with a store); undefined: destinations get no pager. */
+  readonly pages: PageDirectory | undefined;
   /** QueueContext.flow.blocked, for one destination. */
   readonly setBlocked: (name: string, blocked: boolean) => void;
 }
@@ -56,6 +59,7 @@ export function createQueueContext(services: ContextServices, name: string, queu
     flow,
   };
   if (durable) context.durable = durable;
+  if (services.pages) context.pager = services.pages.pagerFor(name);
   if (capabilities.includes('admin')) context.admin = services.admin;
   if (capabilities.includes('lookup')) context.lookup = (target: string) => table.lookup(target);
   if (capabilities.includes('events')) context.onEvent = (listener: (event: BrokerEvent) => void) => services.events.on(listener);
