@@ -99,14 +99,15 @@ export class PagedBacklog {
   }
 
   /**
-   * The queue holds too much in memory and nothing is paged yet: the end of its head goes out,
-   * keeping at least `keep` bytes of the head in memory for delivery.
+   * The queue holds `inMemory` bytes, too many, and nothing is paged yet: the end of its head goes
+   * out until about `keep` bytes are left in memory (the first message always stays, for delivery).
+   * Costs one step per message paged, nothing when there is nothing to page.
    */
-  pageOutHead(head: Deque<HeldMessage>, headBytes: number, keep: number): number {
-    if (this.broken || this.active) return 0;
+  pageOutHead(head: Deque<HeldMessage>, inMemory: number, keep: number): void {
+    if (this.broken || this.active) return;
     const taken: HeldMessage[] = [];
     let bytes = 0;
-    while (head.length > 1 && headBytes - bytes > keep) {
+    while (head.length > 1 && inMemory - bytes > keep) {
       const m = head.pop()!;
       taken.push(m);
       bytes += m.size;
@@ -119,7 +120,6 @@ export class PagedBacklog {
       this.write(taken.slice(from, to));
       from = to;
     }
-    return bytes;
   }
 
   /** A subscriber is ready and the head runs low: bring the next messages back (at most one read in flight). */

@@ -63,6 +63,8 @@ const LOW_WATER_RATIO = 0.8;
  * broker's memory accounting: measured at about 400 bytes (RSS of 300,000 held 100-byte messages).
  */
 const HELD_MESSAGE_OVERHEAD = 400;
+/** A ready subscriber and fewer messages than this in memory at the head: the next pages are read back. */
+const PAGE_IN_BELOW = 64;
 
 export class MessageQueue implements Destination, QueueHost, PagingHost {
   private readonly held = new Deque<HeldMessage>();
@@ -71,10 +73,8 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
   /** Bytes (messageSize) of held, pending and paged messages. */
   private heldBytes = 0;
   private heldCount = 0;
-  /** Bytes of those in memory (all but the paged ones whose pages are on disk). */
-  private memoryBytes = 0;
-  /** Bytes of `held`, the in-memory head. */
-  private headBytes = 0;
+  /** Bytes of paged messages whose pages are on disk (heldBytes minus this is in memory): changed by paging only. */
+  private diskBytes = 0;
   /** The paged part of the queue, after `held` (with a pager and pageOutBytes > 0). */
   private readonly backlog: PagedBacklog | undefined;
   private toldPagingFailed = false;
@@ -209,10 +209,10 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
         for (const id of paged?.durableIds ?? []) void log.remove(id);
       }
     }
-    const bytes = this.headBytes;
+    let bytes = 0;
+    for (const m of this.held) bytes += m.size;
     const heldCount = this.held.length;
     this.held.clear();
-    this.headBytes = 0;
     this.shrank(bytes, heldCount);
     if (paged !== undefined) this.removedPaged(paged);
     this.maybeAutoDelete();
@@ -241,10 +241,9 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     this.held.clear();
     this.pending.clear();
     this.backlog?.close();
-    this.flowHeld(-(this.memoryBytes + this.heldCount * HELD_MESSAGE_OVERHEAD));
+    this.flowHeld(-(this.heldBytes - this.diskBytes + this.heldCount * HELD_MESSAGE_OVERHEAD));
     this.heldBytes = 0;
-    this.memoryBytes = 0;
-    this.headBytes = 0;
+    this.diskBytes = 0;
     this.heldCount = 0;
     if (this.blocked) {
       this.blocked = false;
@@ -305,7 +304,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
         subscription.inRing = false;
         if (!subscription.ready) continue;
         const next = held.shift()!;
-        this.headBytes -= next.size;
         this.shrank(next.size, 1);
         this.delivered++;
         if (next.durable) {
@@ -324,7 +322,7 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     }
     // The head ran low while a subscriber can take more: the next pages come back (one read).
     const backlog = this.backlog;
-    if (backlog !== undefined && backlog.hasPaged && this.headBytes < backlog.runBytes && this.ring.length > 0 && !this.closed) backlog.pageIn();
+    if (backlog !== undefined && backlog.hasPaged && this.held.length < PAGE_IN_BELOW && this.ring.length > 0 && !this.closed) backlog.pageIn();
   }
 
   /** A new message at the tail of the queue (behind the paged ones, when there are). */
@@ -335,27 +333,22 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
       return;
     }
     this.held.push(held);
-    this.headBytes += held.size;
-    if (backlog !== undefined && this.memoryBytes > backlog.pageOutBytes) {
-      this.headBytes -= backlog.pageOutHead(this.held, this.headBytes, backlog.runBytes);
-    }
+    // Nothing is paged yet (diskBytes is 0): everything held is in memory.
+    if (backlog !== undefined && this.heldBytes > backlog.pageOutBytes) backlog.pageOutHead(this.held, this.heldBytes, backlog.runBytes);
     if (this.ring.length > 0) this.dispatch();
   }
 
   // ------------------------------------------------------------ PagingHost (called by the backlog)
 
   pagedOut(bytes: number): void {
-    this.memoryBytes -= bytes;
+    this.diskBytes += bytes;
     this.flowHeld(-bytes);
   }
 
   pagedIn(messages: HeldMessage[], bytes: number): void {
     if (this.closed) return;
-    for (const m of messages) {
-      this.held.push(m);
-      this.headBytes += m.size;
-    }
-    this.memoryBytes += bytes;
+    for (const m of messages) this.held.push(m);
+    this.diskBytes -= bytes;
     this.flowHeld(bytes);
     if (this.ring.length > 0) this.dispatch();
   }
@@ -372,6 +365,7 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     const onDisk = removed.bytes - removed.inMemory;
     this.shrank(removed.inMemory, removed.count);
     this.heldBytes -= onDisk; // their bytes had left memory (and flow control's count) when paged out
+    this.diskBytes -= onDisk;
     this.checkLowWater();
   }
 
@@ -415,7 +409,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i]!;
       this.held.unshift(m);
-      this.headBytes += m.size;
       this.grew(m.size);
     }
   }
@@ -434,7 +427,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     while (this.isFull(size)) {
       const dropped = this.held.shift();
       if (dropped !== undefined) {
-        this.headBytes -= dropped.size;
         this.shrank(dropped.size, 1);
         this.dropped++;
         if (dropped.durable) void this.log!.remove(dropped.message.id);
@@ -456,7 +448,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
   /** A message of `size` bytes joined the queue (or its pending line). */
   private grew(size: number): void {
     this.heldBytes += size;
-    this.memoryBytes += size;
     this.heldCount++;
     this.flowHeld(size + HELD_MESSAGE_OVERHEAD);
     if (!this.blocked && this.heldBytes >= this.highWater) {
@@ -468,7 +459,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
   /** `count` messages of `size` bytes in all left the queue. */
   private shrank(size: number, count: number): void {
     this.heldBytes -= size;
-    this.memoryBytes -= size;
     this.heldCount -= count;
     this.flowHeld(-(size + count * HELD_MESSAGE_OVERHEAD));
     this.checkLowWater();
