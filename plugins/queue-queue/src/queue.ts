@@ -37,22 +37,11 @@ import {
   type StoredMessage,
 } from '@wharf/core';
 import { Deque } from '@wharf/core';
+import { CommitLine, type CommitLineHost } from './commit-line.js';
 import { prepareAgainstLimits, refusal } from './limits.js';
 import { PagedBacklog, type PagingHost, type Removed } from './paging.js';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
-
-const WAITING = 0;
-const READY = 1;
-const FAILED = 2;
-
-/** A message accepted but not yet in the queue: its store write is in flight, or one ahead of it is. */
-interface Pending {
-  readonly held: HeldMessage;
-  state: typeof WAITING | typeof READY | typeof FAILED;
-  /** The store's promise for the batch holding it (WAITING entries). */
-  readonly commit: Promise<void> | undefined;
-}
 
 function noop(): void {}
 
@@ -66,10 +55,10 @@ const HELD_MESSAGE_OVERHEAD = 400;
 /** A ready subscriber and fewer messages than this in memory at the head: the next pages are read back. */
 const PAGE_IN_BELOW = 64;
 
-export class MessageQueue implements Destination, QueueHost, PagingHost {
+export class MessageQueue implements Destination, QueueHost, PagingHost, CommitLineHost {
   private readonly held = new Deque<HeldMessage>();
   /** Oldest first; drained from the head into `held` as commits land. */
-  private readonly pending = new Deque<Pending>();
+  private readonly pending = new CommitLine(this);
   /** Bytes (messageSize) of held, pending and paged messages. */
   private heldBytes = 0;
   private heldCount = 0;
@@ -91,8 +80,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
   private readonly ring = new Deque<QueueSubscription>();
   private dispatching = false;
   private closed = false;
-  /** The store promise of the last durable append, which already has this queue's handler. */
-  private lastCommit: Promise<void> | undefined;
   private enqueued = 0;
   private delivered = 0;
   private dropped = 0;
@@ -123,18 +110,12 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
       if (this.pending.length === 0) this.append(held);
       else {
         // Behind a message still being stored: it waits its turn, so the order holds.
-        this.pending.push({ held, state: READY, commit: undefined });
+        this.pending.behind(held);
       }
       return;
     }
-    // Every append of one batch shares the batch's promise, and batches commit in order: one
-    // handler per batch (not per message) moves this queue's messages of that batch along.
     const commit = this.log!.append(message);
-    this.pending.push({ held, state: WAITING, commit });
-    if (commit !== this.lastCommit) {
-      this.lastCommit = commit;
-      commit.then(() => this.settled(commit, READY), () => this.settled(commit, FAILED));
-    }
+    this.pending.stored(held, commit);
     // The sender waits for the same promise: it resolves once the batch committed, or rejects with
     // WHARF_ERR_STORE, and then the message was not accepted (settled() dropped it).
     return commit;
@@ -162,21 +143,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     }
     prepareAgainstLimits(this.name, this.settings, this.depth, this.heldBytes, messages,
       (message) => takers > 0 && !(this.log !== undefined && (message.persistent || this.settings.durable)) && takers-- > 0);
-  }
-
-  /** A batch of the store committed (READY) or failed (FAILED): its messages go on, or are dropped. */
-  private settled(commit: Promise<void>, state: typeof READY | typeof FAILED): void {
-    if (this.lastCommit === commit) this.lastCommit = undefined;
-    const pending = this.pending;
-    // Earlier batches settled first (in commit order): their entries are no longer WAITING.
-    for (let i = 0; i < pending.length; i++) {
-      const entry = pending.at(i)!;
-      if (entry.state !== WAITING) continue;
-      if (entry.commit !== commit) break;
-      entry.state = state;
-      if (state === READY) this.enqueued++;
-    }
-    this.promote();
   }
 
   /** A message the store kept across a restart: back at the tail, as it was (delivery count included). */
@@ -369,22 +335,19 @@ export class MessageQueue implements Destination, QueueHost, PagingHost {
     this.checkLowWater();
   }
 
-  /** Moves committed messages from the head of `pending` into the queue, in order, and dispatches them. */
-  private promote(): void {
-    const pending = this.pending;
-    let moved = false;
-    while (pending.length > 0) {
-      const head = pending.peek()!;
-      if (head.state === WAITING) break;
-      pending.shift();
-      if (head.state === READY) {
-        this.append(head.held);
-        moved = true;
-      } else {
-        this.shrank(head.held.size, 1); // the store refused it: never accepted
-      }
-    }
-    if (!moved) this.maybeAutoDelete();
+  // ------------------------------------------------------------ CommitLineHost (called by `pending`)
+
+  accepted(): void {
+    this.enqueued++;
+  }
+
+  leave(held: HeldMessage, stored: boolean): void {
+    if (stored) this.append(held);
+    else this.shrank(held.size, 1); // the store refused it: never accepted
+  }
+
+  nothingMoved(): void {
+    this.maybeAutoDelete();
   }
 
   /** Removes acknowledged durable messages from the store; the promise settles when that is committed. */
