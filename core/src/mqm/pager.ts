@@ -105,7 +105,7 @@ export class PageDirectory {
 }
 
 function isRunning(pid: number): boolean {
-  if (pid === process.pid) return false; // an earlier broker of this process (a restart in tests) removed its own
+  if (pid === process.pid) return true; // another broker of this process (tests, embedders): it removes its own at stop
   try {
     process.kill(pid, 0);
     return true;

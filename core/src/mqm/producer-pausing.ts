@@ -157,18 +157,21 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
   private rescope(next: Entry[]): void {
     const previous = this.hot;
     this.hot = next;
+    const before = new Set(previous);
+    let changed = false;
+    for (const entry of previous) entry.hot = false; // set again below if it stays hot
     for (const entry of next) {
-      if (entry.hot) continue;
+      if (!before.has(entry)) changed = true;
       entry.hot = true;
       this.updateThrottled(entry);
     }
     for (const entry of previous) {
-      if (!entry.hot || next.includes(entry)) continue;
-      entry.hot = false;
+      if (entry.hot) continue;
+      changed = true;
       this.updateThrottled(entry);
     }
     if (next.length > 0) {
-      if (previous.length !== next.length || next.some((e) => !previous.includes(e))) {
+      if (changed) {
         this.logger.warn({ destinations: next.map((e) => e.name), heldMB: next.map((e) => Math.round(e.holding.bytes / 1048576)) },
           'memory alarm: producers sending to these destinations are paused until their consumers catch up');
       }

@@ -3,7 +3,8 @@
  * held messages to its spill file, keeps stubs, and reads them back in order before delivery.
  * Order, redelivery, purge, drop-head, delete and restart behave as without paging.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { afterEach, describe, it } from 'mocha';
@@ -211,6 +212,31 @@ describe('queue: paging to disk', () => {
       code = (err as { code?: string }).code;
     }
     expect(code).to.equal(ErrorCodes.CONFIG);
+  });
+
+  it('removes at start the page directories of brokers that are no longer running, never those of a running one', async () => {
+    store = new MemoryStore();
+    const root = mkdtempSync(join(tmpdir(), 'wharf-pages-test-'));
+    try {
+      const dead = join(root, 'wharf-pages-2147483646-0badc0de');
+      const alive = join(root, `wharf-pages-${process.pid}-00c0ffee`);
+      for (const dir of [dead, alive]) {
+        mkdirSync(dir);
+        writeFileSync(join(dir, '1.pages'), 'left behind');
+      }
+      broker = await startTestBroker({ plugins: [queuePlugin, memoryStorePlugin(store)], routing, store: { pageDirectory: root } });
+      client = await connectClient(broker);
+      expect(existsSync(dead), 'a dead broker\'s files are removed').to.equal(false);
+      expect(existsSync(alive), 'another broker of a running process keeps its files').to.equal(true);
+      await fill('/queue/a');
+      await pagedOut();
+      expect(broker.pages!.path.startsWith(root)).to.equal(true);
+      expect(spillBytes()).to.be.greaterThan(0);
+    } finally {
+      await broker?.stop();
+      broker = undefined;
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('holds everything in memory without a store (no pager)', async () => {
