@@ -167,10 +167,9 @@ class SpillFile implements Pager {
     this.isClosed = true;
     const handle = this.handle;
     if (handle === undefined) return;
-    const path = this.path!;
     this.chain = this.chain.catch(() => undefined).then(async () => {
       await (await handle).close();
-      rmSync(path, { force: true });
+      if (this.path !== undefined) rmSync(this.path, { force: true });
     }).catch((err: unknown) => this.directory.log.warn({ err, destination: this.destination }, 'closing a spill file failed'));
     this.chain.finally(() => this.directory.forget(this));
   }
@@ -187,8 +186,9 @@ class SpillFile implements Pager {
       return Promise.reject(new WharfError(ErrorCodes.CLOSED, `the spill file of ${this.destination} is closed`));
     }
     if (this.handle === undefined) {
-      this.path = this.directory.newFile(this);
-      this.handle = open(this.path, 'w+', 0o600);
+      // Made on first use; a directory that cannot be made is this write's failure, never a throw.
+      this.handle = (async () => open(this.path = this.directory.newFile(this), 'w+', 0o600))();
+      this.handle.catch(() => undefined);
     }
     const handle = this.handle;
     const result = this.chain.catch(() => undefined).then(async () => op(await handle)).catch((err: unknown) => {

@@ -239,6 +239,26 @@ describe('queue: paging to disk', () => {
     }
   });
 
+  it('keeps its messages in memory and delivers all of them, in order, when the disk refuses its pages', async () => {
+    store = new MemoryStore();
+    const root = mkdtempSync(join(tmpdir(), 'wharf-pages-test-'));
+    try {
+      writeFileSync(join(root, 'not-a-folder'), 'a file where the page directory should go');
+      broker = await startTestBroker({ plugins: [queuePlugin, memoryStorePlugin(store)], routing, store: { pageDirectory: join(root, 'not-a-folder') } });
+      client = await connectClient(broker);
+      await fill('/queue/a');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(broker.flow.held, 'still held in memory').to.be.greaterThan(COUNT * BODY);
+      const { consumer } = client.subscribe('/queue/a');
+      await eventually(() => consumer.deliveries.length === COUNT, 'every message delivered');
+      expect(numbers(consumer.deliveries)).to.deep.equal(range(0, COUNT));
+    } finally {
+      await broker?.stop();
+      broker = undefined;
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('holds everything in memory without a store (no pager)', async () => {
     broker = await startTestBroker({ plugins: [queuePlugin], routing });
     client = await connectClient(broker);
