@@ -21,6 +21,7 @@ export { MessageQueueManager, type MqmOptions } from './mqm/message-queue-manage
 export { IdMinter, NODE_ID_WIDTH, normalizeNodeId, type IdMinterOptions } from './mqm/id-minter.js';
 export { Durability, MARK_DELAY_MS, type DurabilityOptions, type DurabilityStats } from './mqm/durability.js';
 export { FlowController, defaultMemoryHighWaterMark, type FlowControlOptions, type FlowListener } from './mqm/flow-control.js';
+export { holders, HOLDERS_SHARE } from './mqm/producer-pausing.js';
 export { SecurityGate, ANONYMOUS } from './mqm/security-gate.js';
 export { Broker, type BrokerOptions } from './kernel/broker.js';
 export {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  Broker, createLogger, ErrorCodes, FlowController, defaultMemoryHighWaterMark,
+  Broker, createLogger, ErrorCodes, FlowController, defaultMemoryHighWaterMark, holders,
   type ClientSession, type ConfigError, type SessionControl,
 } from '../src/index.js';
 import { tinyTypesPlugin, type RecordingDestination } from './helpers/tiny-types.js';
@@ -151,25 +151,81 @@ describe('MessageQueueManager: flow control through SessionControl', () => {
   });
   afterEach(() => broker.stop());
 
-  it('pauses a session when it sends during a memory alarm (the message is accepted), never one that only consumes, and resumes it when the alarm clears', async () => {
-    const producer = await connect('producer');
-    const consumer = await connect('consumer');
-    consumer.subscribe('/queue/a', { id: 's', session: consumer, ackMode: 'auto', prefetch: 0, deliver: () => true, cancel: () => undefined });
-    broker.flow.heldChanged(200 * MB);
+  /** Makes `name` (a recording destination) report `bytes` held, as a queue with that backlog would. */
+  const hold = (name: string, bytes: number): void => {
+    if (broker.mqm.lookup(name) === undefined) broker.mqm.createDestination(name);
+    (broker.mqm.lookup(name) as RecordingDestination).ctx.flow!.held(bytes);
+  };
+  const raiseAlarm = (): void => {
     memory = 200 * MB;
     broker.flow.sample();
     expect(broker.flow.alarm).to.equal(true);
+  };
+
+  it('during a memory alarm pauses only the senders to the destinations holding the memory; others, and new clients, go on', async () => {
+    const stuck = await connect('stuck');
+    const pair = await connect('pair');
+    const consumer = await connect('consumer');
+    consumer.subscribe('/queue/stuck', { id: 's', session: consumer, ackMode: 'auto', prefetch: 0, deliver: () => true, cancel: () => undefined });
+    hold('/queue/stuck', 180 * MB);
+    hold('/queue/pair', 1 * MB);
+    raiseAlarm();
+    expect(broker.mqm.hotDestinations).to.deep.equal(['/queue/stuck']);
     expect(paused, 'nobody is paused before sending').to.deep.equal({});
-    producer.send('/queue/a', body('one'));
-    producer.send('/queue/a', body('two'));
-    expect((broker.mqm.lookup('/queue/a') as RecordingDestination).messages).to.have.length(2);
-    expect(paused).to.deep.equal({ producer: 1 });
+    stuck.send('/queue/stuck', body('one'));
+    stuck.send('/queue/stuck', body('two'));
+    pair.send('/queue/pair', body('fine'));
+    const late = await connect('late');
+    late.send('/queue/elsewhere', body('new client'));
+    expect((broker.mqm.lookup('/queue/stuck') as RecordingDestination).messages, 'accepted all the same').to.have.length(2);
+    expect((broker.mqm.lookup('/queue/elsewhere') as RecordingDestination).messages).to.have.length(1);
+    expect(paused).to.deep.equal({ stuck: 1 });
     expect(broker.mqm.pausedSessions).to.equal(1);
-    broker.flow.heldChanged(-200 * MB);
+    hold('/queue/stuck', -180 * MB);
     broker.flow.sample();
     expect(broker.flow.alarm).to.equal(false);
-    expect(resumed).to.deep.equal({ producer: 1 });
+    expect(resumed).to.deep.equal({ stuck: 1 });
     expect(broker.mqm.pausedSessions).to.equal(0);
+    expect(broker.mqm.hotDestinations).to.deep.equal([]);
+  });
+
+  it('throttles the largest holders that together hold most of the memory, and follows them while the alarm lasts', async () => {
+    const a = await connect('a');
+    const b = await connect('b');
+    hold('/queue/a', 100 * MB);
+    hold('/queue/b', 60 * MB);
+    hold('/queue/c', 5 * MB);
+    raiseAlarm();
+    expect(broker.mqm.hotDestinations, 'a alone holds less than 80%').to.deep.equal(['/queue/a', '/queue/b']);
+    a.send('/queue/a', body('x'));
+    b.send('/queue/b', body('y'));
+    expect(paused).to.deep.equal({ a: 1, b: 1 });
+    // a's consumers catch up (or it pages out) while memory is still short: its sender goes on.
+    hold('/queue/a', -100 * MB);
+    hold('/queue/b', 100 * MB);
+    broker.flow.sample();
+    expect(broker.flow.alarm).to.equal(true);
+    expect(broker.mqm.hotDestinations).to.deep.equal(['/queue/b']);
+    expect(resumed).to.deep.equal({ a: 1 });
+  });
+
+  it('pauses nobody when no destination holds the memory (held bytes reported by nothing in particular)', async () => {
+    const a = await connect('a');
+    broker.flow.heldChanged(200 * MB);
+    raiseAlarm();
+    a.send('/queue/x', body('z'));
+    expect(paused).to.deep.equal({});
+    expect(broker.mqm.hotDestinations).to.deep.equal([]);
+  });
+
+  it('holders(): largest first, never one holding nothing', () => {
+    type Holder = ReturnType<typeof holders>[number];
+    const entry = (name: string, bytes: number) => ({ name, holding: { bytes } }) as unknown as Holder;
+    const names = (list: ReturnType<typeof holders>) => list.map((e) => e.name);
+    expect(names(holders([entry('small', 1), entry('big', 97), entry('mid', 2)]))).to.deep.equal(['big']);
+    expect(names(holders([entry('a', 50), entry('b', 50), entry('c', 0)]))).to.deep.equal(['a', 'b']);
+    expect(names(holders([entry('none', 0), entry('neg', -5)]))).to.deep.equal([]);
+    expect(names(holders([]))).to.deep.equal([]);
   });
 
   it('pauses the senders to a destination that says it is blocked, until it says it is not', async () => {
@@ -190,9 +246,8 @@ describe('MessageQueueManager: flow control through SessionControl', () => {
     a.send('/queue/full', body('x'));
     const full = broker.mqm.lookup('/queue/full') as RecordingDestination;
     full.ctx.flow!.blocked(true);
-    broker.flow.heldChanged(200 * MB);
-    memory = 200 * MB;
-    broker.flow.sample();
+    full.ctx.flow!.held(200 * MB);
+    raiseAlarm();
     a.send('/queue/full', body('y'));
     expect(paused).to.deep.equal({ a: 1 });
     full.ctx.flow!.blocked(false);
@@ -200,7 +255,7 @@ describe('MessageQueueManager: flow control through SessionControl', () => {
     const b = await connect('b');
     b.send('/queue/x', body('z'));
     b.close();
-    broker.flow.heldChanged(-200 * MB);
+    full.ctx.flow!.held(-200 * MB);
     broker.flow.sample();
     expect(resumed).to.deep.equal({ a: 1 });
   });

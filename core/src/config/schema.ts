@@ -214,6 +214,11 @@ export const brokerConfigSchema: JsonSchema = {
           default: true,
           description: 'write the durable messages of one turn of the event loop in one transaction (true); false writes one transaction per message, for benchmarks only',
         },
+        pageDirectory: {
+          type: 'string',
+          minLength: 1,
+          description: 'where queues whose backlog passed their share of memory page messages out (one spill file per queue, removed at stop and at the next start; relative to the config file); default: the OS temp directory. Used only with a store (docs/flow-control.md)',
+        },
       },
       additionalProperties: false,
     },

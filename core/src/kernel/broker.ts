@@ -9,10 +9,12 @@
 import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
+import { resolve } from 'node:path';
 import { ErrorCodes, WharfError, toWharfError } from '../errors.js';
 import { ConfigError } from '../config/issues.js';
 import { Durability } from '../mqm/durability.js';
-import { FlowController } from '../mqm/flow-control.js';
+import { FlowController, defaultMemoryHighWaterMark } from '../mqm/flow-control.js';
+import { PageDirectory, defaultPageOutBytes } from '../mqm/pager.js';
 import { IdMinter } from '../mqm/id-minter.js';
 import { MessageQueueManager } from '../mqm/message-queue-manager.js';
 import { SecurityGate } from '../mqm/security-gate.js';
@@ -66,6 +68,8 @@ export class Broker {
   readonly connections: ConnectionGovernor;
   /** Bytes held in unfinished input frames, across all connections (limits.inputBufferBytes). */
   readonly inputBudget: SharedInputBudget;
+  /** Where queues page their backlog out (with a store only). */
+  readonly pages: PageDirectory | undefined;
   private storeOpen = false;
   private readonly hooks: LifecycleHooks;
   private readonly security: SecurityGate;
@@ -106,10 +110,15 @@ export class Broker {
     });
     this.connections = new ConnectionGovernor(init.config.limits.connections, init.logger.child({ component: 'connections' }));
     this.inputBudget = new SharedInputBudget(init.config.limits.inputBufferBytes ?? defaultInputBufferBytes(highWaterMark));
+    this.pages = this.durability
+      ? new PageDirectory(init.config.store.pageDirectory === undefined ? undefined : resolve(init.configDir, init.config.store.pageDirectory),
+        defaultPageOutBytes(highWaterMark > 0 ? highWaterMark : defaultMemoryHighWaterMark()), init.logger.child({ component: 'pager' }))
+      : undefined;
     this.mqm = new MessageQueueManager({
       flow: this.flow,
       connections: this.connections,
       inputBudget: this.inputBudget,
+      ...(this.pages ? { pages: this.pages } : {}),
       router: this.router,
       queueTypes: init.queueTypes.types,
       security: this.security,
@@ -243,6 +252,7 @@ export class Broker {
       this.logger.warn('no durable store configured: persistent messages are kept in memory only and are lost on restart (docs/durability.md)');
       return;
     }
+    this.pages?.sweep();
     await durability.open();
     this.storeOpen = true;
     const restored = await this.mqm.restore();
@@ -289,6 +299,7 @@ export class Broker {
     await Promise.all(this.openListeners.map((l) => l.close()));
     this.openListeners = [];
     await this.mqm.close();
+    await this.pages?.close();
     await this.closeStore();
     for (const { plugin, hook } of [...this.hooks.stop].reverse()) {
       try {

@@ -11,26 +11,43 @@ import type { Message } from '../spi/message.js';
 import { isParentDestination, type Destination, type QueueContext, type QueueType, type SessionInfo } from '../spi/queue.js';
 import type { Durability } from './durability.js';
 
+/**
+ * The bytes one destination holds, as its QueueContext.flow.held reports them: one addition per
+ * report. The memory alarm sums the counters once per sample and finds the largest holders.
+ */
+export class HeldCounter {
+  bytes = 0;
+  readonly add = (delta: number): void => {
+    this.bytes += delta;
+  };
+}
+
 export interface Entry {
   readonly name: string;
   readonly destination: Destination;
   readonly queueType: QueueType;
+  /** What it holds (QueueContext.flow.held). */
+  readonly holding: HeldCounter;
   /** The destination said it holds too much (QueueContext.flow.blocked): its producers wait. Kept by ProducerPausing. */
   blocked: boolean;
-  /** Sessions paused because they sent to it while it was blocked (ProducerPausing's). */
+  /** The memory alarm is raised and this destination is among those holding most of it. Kept by ProducerPausing. */
+  hot: boolean;
+  /** blocked or hot: a session that sends here is paused (the one field publishTo reads). */
+  throttled: boolean;
+  /** Sessions paused because they sent to it while it was throttled (ProducerPausing's). */
   waiting: Set<unknown> | undefined;
 }
 
 /** What the table tells the service that pauses producers (ProducerPausing), without knowing it. */
 export interface BlockedDestinations {
-  /** A message was published into a destination that says it is blocked. */
+  /** A message was published into a destination that is throttled (blocked, or hot during the memory alarm). */
   publishedWhileBlocked(entry: Entry): void;
   /** A destination left the table (its waiting producers go on). */
   removed(entry: Entry): void;
 }
 
 /** Makes the QueueContext of a new destination (queue-context.ts). */
-export type ContextFactory = (name: string, queueType: QueueType) => QueueContext;
+export type ContextFactory = (name: string, queueType: QueueType, holding: HeldCounter) => QueueContext;
 
 export interface DestinationTableOptions {
   readonly router: Router;
@@ -90,6 +107,13 @@ export class DestinationTable {
     return this.entries.size;
   }
 
+  /** The bytes every destination holds (their flow.held reports): read once per memory sample. */
+  heldBytes(): number {
+    let bytes = 0;
+    for (const entry of this.entries.values()) bytes += entry.holding.bytes;
+    return bytes;
+  }
+
   /** The entry named `name`, or NOT_FOUND. */
   existing(name: string): Entry {
     const entry = this.entries.get(name);
@@ -135,8 +159,9 @@ export class DestinationTable {
         hint: `known queue types: ${this.knownTypes()}`,
       });
     }
-    const destination = queueType.create(name, { ...(decision?.settings ?? {}) }, this.contextFor(name, queueType));
-    const entry: Entry = { name, destination, queueType, blocked: false, waiting: undefined };
+    const holding = new HeldCounter();
+    const destination = queueType.create(name, { ...(decision?.settings ?? {}) }, this.contextFor(name, queueType, holding));
+    const entry: Entry = { name, destination, queueType, holding, blocked: false, hot: false, throttled: false, waiting: undefined };
     this.entries.set(name, entry);
     this.emit({ type: 'destination.created', destination: name, queueType: queueType.type });
     return entry;
@@ -158,7 +183,7 @@ export class DestinationTable {
       entry = this.materialize(name);
     }
     const accepted = entry.destination.publish(message, origin);
-    if (entry.blocked) this.blockedListener?.publishedWhileBlocked(entry);
+    if (entry.throttled) this.blockedListener?.publishedWhileBlocked(entry);
     return accepted;
   }
 

@@ -5,10 +5,11 @@
  *
  * Two triggers, one mechanism:
  * - **The broker-wide memory alarm**: the process's resident memory (RSS) is sampled on a timer
- *   (never per message). Past `limits.memoryHighWaterMark` the alarm is raised: every session
- *   that sends from then on is paused (a session that only consumes keeps reading its ACKs,
- *   which is how memory comes back). Below `limits.memoryLowWaterMark` it is cleared and the
- *   paused sessions resume.
+ *   (never per message). Past `limits.memoryHighWaterMark` the alarm is raised: the destinations
+ *   that hold most of the memory are found (producer-pausing.ts, `holders`) and a session that
+ *   sends to one of them is paused; every other session goes on (a session that only consumes
+ *   keeps reading its ACKs, which is how memory comes back). Below `limits.memoryLowWaterMark` it
+ *   is cleared and the paused sessions resume.
  * - **A destination over its own high-watermark**: a queue type tells core through its
  *   QueueContext (`flow.blocked(true)`, e.g. queue-queue's `highWaterMarkBytes`); a session that
  *   sends to it (directly or through a pubsub) is paused until the destination says
@@ -41,6 +42,8 @@ export interface FlowControlOptions {
 /** What flow control tells the MQM. */
 export interface FlowListener {
   alarmChanged(raised: boolean): void;
+  /** A sample found the alarm still raised (every intervalMs): who holds the memory may have changed. */
+  alarmStillRaised?(): void;
 }
 
 /**
@@ -62,8 +65,10 @@ export const DEFAULT_LOW_WATER_RATIO = 0.8;
 export class FlowController {
   /** The broker-wide memory alarm is raised. */
   alarm = false;
-  /** Bytes of messages destinations hold for consumers (the sum of their `held` reports). */
-  held = 0;
+  /** Held bytes reported through heldChanged (by no destination: tests, embedders). */
+  private unattributed = 0;
+  /** The bytes destinations hold, summed where they are counted (the MQM's table: one counter per destination). */
+  private heldSource: () => number = () => 0;
   private reusable = 0;
   private lastRss = 0;
   private lastHeld = 0;
@@ -95,6 +100,16 @@ export class FlowController {
     this.listener = listener;
   }
 
+  /** Where the bytes held by destinations are counted (read once per sample, never per message). */
+  countHeld(source: () => number): void {
+    this.heldSource = source;
+  }
+
+  /** Bytes of messages destinations hold for consumers (the sum of their `held` reports). */
+  get held(): number {
+    return this.unattributed + this.heldSource();
+  }
+
   /** Starts sampling (an unref'd timer: it never keeps the process alive). */
   start(): void {
     if (this.timer !== undefined || this.options.highWaterMark <= 0) return;
@@ -108,9 +123,9 @@ export class FlowController {
     this.timer = undefined;
   }
 
-  /** A destination now holds `delta` bytes more (or fewer): called per message, so it only adds. */
+  /** Held bytes that belong to no destination (tests, embedders): counted, but nobody is paused for them. */
   readonly heldChanged = (delta: number): void => {
-    this.held += delta;
+    this.unattributed += delta;
   };
 
   /** Samples memory and raises or clears the alarm. The timer calls it; tests may too. */
@@ -149,6 +164,8 @@ export class FlowController {
         estimate = lowWaterMark;
       }
       this.setAlarm(false, estimate);
+    } else {
+      this.listener?.alarmStillRaised?.();
     }
     this.lastEstimate = estimate;
   }
@@ -157,7 +174,7 @@ export class FlowController {
     this.alarm = raised;
     if (raised) {
       this.options.logger?.warn({ memoryMB: mb(estimate), highWaterMarkMB: mb(this.options.highWaterMark), heldMB: mb(this.held) },
-        'memory alarm: the broker stops reading from clients that publish until consumers catch up (limits.memoryHighWaterMark)');
+        'memory alarm: the broker stops reading from clients that publish to the destinations holding the memory, until their consumers catch up (limits.memoryHighWaterMark)');
     } else {
       this.options.logger?.info({ memoryMB: mb(estimate), lowWaterMarkMB: mb(this.options.lowWaterMark), heldMB: mb(this.held) },
         'memory alarm cleared: publishers resume');

@@ -31,6 +31,7 @@ import type { Durability } from './durability.js';
 import { EventBus } from './events.js';
 import type { FlowController, FlowListener } from './flow-control.js';
 import { IdMinter } from './id-minter.js';
+import type { PageDirectory } from './pager.js';
 import { ProducerPausing } from './producer-pausing.js';
 import { PubsubGraph } from './pubsub-graph.js';
 import { createQueueContext } from './queue-context.js';
@@ -48,6 +49,8 @@ export interface MqmOptions {
   readonly version: string;
   /** The durable store's writer; absent when the broker runs without a store. */
   readonly durability?: Durability;
+  /** Paging to disk (given with a store: QueueContext.pager). */
+  readonly pages?: PageDirectory;
   /** Producer flow control; absent: no memory alarm (destinations may still block their producers). */
   readonly flow?: FlowController;
   /** Mints message ids (its node id is in every id); default: a fresh one with a random node id. */
@@ -91,11 +94,11 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     this.admin = new UncheckedAdmin(this.table, this.graph, this.sessions, this.minter);
     this.pausing = new ProducerPausing(this.table, logger);
     options.flow?.listen(this.pausing);
-    const held = options.flow?.heldChanged ?? noop;
-    this.table.contextFor = (name, queueType) => createQueueContext({
+    options.flow?.countHeld(() => this.table.heldBytes());
+    this.table.contextFor = (name, queueType, holding) => createQueueContext({
       table: this.table, logger, minter: this.minter, events, admin: this.admin, durability: options.durability,
-      held, setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
-    }, name, queueType);
+      pages: options.pages, setBlocked: (target, blocked) => this.pausing.setBlocked(target, blocked),
+    }, name, queueType, holding);
     this.sessions.wire({
       table: this.table, security: options.security, pausing: this.pausing, admin: this.admin,
       minter: this.minter, logger, limits: options.limits, emit,
@@ -185,6 +188,11 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     return this.pausing.pausedCount;
   }
 
+  /** The destinations the memory alarm throttles now: their senders are paused (producer-pausing.ts `holders`). */
+  get hotDestinations(): string[] {
+    return this.pausing.hotDestinations;
+  }
+
   /** The memory alarm changed (FlowController; tests raise it by hand). */
   alarmChanged(raised: boolean): void {
     this.pausing.alarmChanged(raised);
@@ -209,5 +217,3 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     await this.table.closeAll(new WharfError(ErrorCodes.CLOSED, 'the broker is shutting down'));
   }
 }
-
-function noop(): void {}

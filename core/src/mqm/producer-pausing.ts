@@ -1,8 +1,11 @@
 /**
- * Producer pausing, the MQM's side of flow control (flow-control.ts has the memory alarm): while
- * the broker-wide memory alarm is raised, or a destination a session sends to says it is blocked
- * (QueueContext.flow.blocked), the session that sends is paused (SessionControl.pauseReading)
- * until every reason for it is gone. Nothing accepted is refused or dropped for it.
+ * Producer pausing, the MQM's side of flow control (flow-control.ts has the memory alarm). A
+ * destination is *throttled* while it says it is blocked (QueueContext.flow.blocked), or while the
+ * broker-wide memory alarm is raised and it is one of the destinations that hold most of the
+ * memory (`holders`). A session that sends to a throttled destination (directly or through a
+ * pubsub) is paused (SessionControl.pauseReading) until every destination it waits for is no
+ * longer throttled. Nothing accepted is refused or dropped for it, and a session that sends only
+ * elsewhere is never paused: one stuck queue cannot stop unrelated traffic (issue 15, item 3).
  *
  * It keeps its own record of who is paused and why: sessions never see it, and a closing session
  * only tells it to forget it.
@@ -19,24 +22,49 @@ export interface PausableSession extends SessionInfo {
   readonly control: SessionControl;
 }
 
-/** Why a session is paused: the broker-wide memory alarm, or a blocked destination. */
-const ALARM = 'memory alarm';
-type PauseReason = typeof ALARM | Entry;
+/** The memory alarm throttles the largest holders that together hold this share of what destinations hold. */
+export const HOLDERS_SHARE = 0.8;
+
+/**
+ * The destinations the memory alarm throttles: the largest holders, taken largest first until
+ * together they hold `share` of every destination's held bytes. A destination holding nothing is
+ * never among them; neither is one whose backlog is small next to the others'.
+ */
+export function holders(entries: Iterable<Entry>, share = HOLDERS_SHARE): Entry[] {
+  const holding: Entry[] = [];
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.holding.bytes <= 0) continue;
+    holding.push(entry);
+    total += entry.holding.bytes;
+  }
+  holding.sort((a, b) => b.holding.bytes - a.holding.bytes);
+  const chosen: Entry[] = [];
+  let taken = 0;
+  for (const entry of holding) {
+    if (taken >= share * total) break;
+    chosen.push(entry);
+    taken += entry.holding.bytes;
+  }
+  return chosen;
+}
 
 export class ProducerPausing implements FlowListener, BlockedDestinations {
-  /** The memory alarm is raised: sessions that send are paused. */
+  /** The memory alarm is raised. */
   private alarm = false;
-  /** Destinations that said they are blocked. */
-  private blockedCount = 0;
-  /** Sends must go through publishThrottled: the alarm is raised or a destination is blocked (read per send). */
+  /** Said once per alarm: memory is short, but no destination holds any of it. */
+  private toldNoHolders = false;
+  /** Destinations throttled now (blocked or hot). */
+  private throttledCount = 0;
+  /** Destinations made hot by the memory alarm. */
+  private hot: Entry[] = [];
+  /** Sends must go through publishThrottled: some destination is throttled (read per send). */
   engaged = false;
-  /** Some destination is blocked: a send may have to pause its session after publishing (read per send). */
+  /** Same as engaged: a send may have to pause its session after publishing (read per send). */
   blocking = false;
-  /** Paused sessions and why. */
-  private readonly reasons = new Map<PausableSession, Set<PauseReason>>();
-  /** Sessions paused by the memory alarm. */
-  private readonly alarmed = new Set<PausableSession>();
-  /** The session whose send is being published (for a blocked destination reached through a pubsub). */
+  /** Paused sessions and the destinations they wait for. */
+  private readonly reasons = new Map<PausableSession, Set<Entry>>();
+  /** The session whose send is being published (for a throttled destination reached through a pubsub). */
   private sender: PausableSession | undefined;
 
   constructor(
@@ -53,9 +81,14 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     return count;
   }
 
+  /** Names of the destinations the memory alarm throttles now (for tests and diagnosis). */
+  get hotDestinations(): string[] {
+    return this.hot.map((entry) => entry.name);
+  }
+
   /**
-   * Publishes `message` from `session` while flow control is engaged: it is accepted as always;
-   * then the sender is paused if the memory alarm is raised or a destination it reached is blocked.
+   * Publishes `message` from `session` while some destination is throttled: it is accepted as
+   * always; a throttled destination it reached (directly or through a pubsub) pauses the sender.
    */
   publishThrottled(session: PausableSession, name: string, message: Message): void | Promise<void> {
     const outer = this.sender; // a send made from inside a delivery (a plugin's consumer) nests
@@ -64,24 +97,25 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
       return this.table.publishTo(name, message, session);
     } finally {
       this.sender = outer;
-      if (this.alarm) this.pause(session, ALARM);
     }
   }
 
-  /** After an unthrottled publish while `blocking`: this very message may have taken its destination over its mark. */
+  /** After an unthrottled publish while `blocking`: this very message may have throttled its destination. */
   afterPublish(session: PausableSession, name: string): void {
     const entry = this.table.get(name);
-    if (entry?.blocked) this.pause(session, entry);
+    if (entry?.throttled) this.pause(session, entry);
   }
 
-  /** The memory alarm changed (FlowController). Raised: senders are paused as they send. */
+  /** The memory alarm changed (FlowController). Raised: the largest holders are throttled; cleared: none. */
   alarmChanged(raised: boolean): void {
     this.alarm = raised;
-    this.changed();
-    if (raised) return;
-    const paused = [...this.alarmed];
-    this.alarmed.clear();
-    for (const session of paused) this.unpause(session, ALARM);
+    this.toldNoHolders = false;
+    this.rescope(raised ? holders(this.table.values()) : []);
+  }
+
+  /** Each sample while the alarm stays raised: the holders may have changed (drained, paged out, new ones). */
+  alarmStillRaised(): void {
+    if (this.alarm) this.rescope(holders(this.table.values()));
   }
 
   /** A destination passed its high-watermark, or came back under its low one (QueueContext.flow.blocked). */
@@ -89,10 +123,8 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     const entry = this.table.get(name);
     if (entry === undefined || entry.blocked === blocked) return;
     entry.blocked = blocked;
-    this.blockedCount += blocked ? 1 : -1;
-    this.changed();
     this.logger.debug({ destination: name, blocked }, blocked ? 'destination over its high-watermark: its producers are paused' : 'destination below its low-watermark: its producers resume');
-    if (!blocked) this.releaseWaiting(entry);
+    this.updateThrottled(entry);
   }
 
   // ------------------------------------------------------------ BlockedDestinations (the table)
@@ -102,17 +134,13 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
   }
 
   removed(entry: Entry): void {
-    if (entry.blocked) {
-      entry.blocked = false;
-      this.blockedCount--;
-      this.changed();
+    entry.blocked = false;
+    if (entry.hot) {
+      entry.hot = false;
+      this.hot = this.hot.filter((e) => e !== entry);
     }
+    this.updateThrottled(entry);
     this.releaseWaiting(entry);
-  }
-
-  private changed(): void {
-    this.blocking = this.blockedCount > 0;
-    this.engaged = this.alarm || this.blocking;
   }
 
   /** A closing session leaves every waiting list. */
@@ -120,10 +148,47 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     const reasons = this.reasons.get(session);
     if (reasons === undefined) return;
     this.reasons.delete(session);
-    for (const reason of reasons) {
-      if (reason === ALARM) this.alarmed.delete(session);
-      else reason.waiting?.delete(session);
+    for (const entry of reasons) entry.waiting?.delete(session);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** Makes exactly `next` the hot destinations. */
+  private rescope(next: Entry[]): void {
+    const previous = this.hot;
+    this.hot = next;
+    const before = new Set(previous);
+    let changed = false;
+    for (const entry of previous) entry.hot = false; // set again below if it stays hot
+    for (const entry of next) {
+      if (!before.has(entry)) changed = true;
+      entry.hot = true;
+      this.updateThrottled(entry);
     }
+    for (const entry of previous) {
+      if (entry.hot) continue;
+      changed = true;
+      this.updateThrottled(entry);
+    }
+    if (next.length > 0) {
+      if (changed) {
+        this.logger.warn({ destinations: next.map((e) => e.name), heldMB: next.map((e) => Math.round(e.holding.bytes / 1048576)) },
+          'memory alarm: producers sending to these destinations are paused until their consumers catch up');
+      }
+    } else if (this.alarm && !this.toldNoHolders) {
+      this.toldNoHolders = true;
+      this.logger.warn('memory alarm, but no destination holds messages: nobody is paused (the memory is used by something else)');
+    }
+  }
+
+  /** Recomputes entry.throttled from blocked and hot; releases its waiting senders when it is no longer. */
+  private updateThrottled(entry: Entry): void {
+    const throttled = entry.blocked || entry.hot;
+    if (entry.throttled === throttled) return;
+    entry.throttled = throttled;
+    this.throttledCount += throttled ? 1 : -1;
+    this.blocking = this.engaged = this.throttledCount > 0;
+    if (!throttled) this.releaseWaiting(entry);
   }
 
   private releaseWaiting(entry: Entry): void {
@@ -133,20 +198,19 @@ export class ProducerPausing implements FlowListener, BlockedDestinations {
     for (const session of waiting) this.unpause(session, entry);
   }
 
-  private pause(session: PausableSession, reason: PauseReason): void {
+  private pause(session: PausableSession, entry: Entry): void {
     if (session.closed) return;
     let reasons = this.reasons.get(session);
     if (reasons === undefined) this.reasons.set(session, reasons = new Set());
-    if (reasons.has(reason)) return;
-    reasons.add(reason);
-    if (reason === ALARM) this.alarmed.add(session);
-    else (reason.waiting ??= new Set()).add(session);
+    if (reasons.has(entry)) return;
+    reasons.add(entry);
+    (entry.waiting ??= new Set()).add(session);
     if (reasons.size === 1) session.control.pauseReading?.();
   }
 
-  private unpause(session: PausableSession, reason: PauseReason): void {
+  private unpause(session: PausableSession, entry: Entry): void {
     const reasons = this.reasons.get(session);
-    if (reasons === undefined || !reasons.delete(reason)) return;
+    if (reasons === undefined || !reasons.delete(entry)) return;
     if (reasons.size > 0) return;
     this.reasons.delete(session);
     if (!session.closed) session.control.resumeReading?.();

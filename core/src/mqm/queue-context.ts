@@ -9,10 +9,11 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { AdminApi, BrokerEvent } from '../spi/admin.js';
 import type { Message } from '../spi/message.js';
 import type { FlowSignal, QueueContext, QueueType } from '../spi/queue.js';
-import type { DestinationTable } from './destinations.js';
+import type { DestinationTable, HeldCounter } from './destinations.js';
 import type { Durability } from './durability.js';
 import type { EventBus } from './events.js';
 import type { IdMinter } from './id-minter.js';
+import type { PageDirectory } from './pager.js';
 
 /** What the contexts are made of: the broker's services. */
 export interface ContextServices {
@@ -22,19 +23,19 @@ export interface ContextServices {
   readonly events: EventBus;
   readonly admin: AdminApi;
   readonly durability: Durability | undefined;
-  /** QueueContext.flow.held: the broker's memory accounting. */
-  readonly held: (delta: number) => void;
+  /** Paging to disk (with a store); undefined: destinations get no pager. */
+  readonly pages: PageDirectory | undefined;
   /** QueueContext.flow.blocked, for one destination. */
   readonly setBlocked: (name: string, blocked: boolean) => void;
 }
 
-export function createQueueContext(services: ContextServices, name: string, queueType: QueueType): QueueContext {
+export function createQueueContext(services: ContextServices, name: string, queueType: QueueType, holding: HeldCounter): QueueContext {
   const { table, minter } = services;
   const capabilities = queueType.capabilities ?? [];
   let released = false;
   const durable = services.durability?.logFor(name, queueType.type);
   const flow: FlowSignal = {
-    held: services.held,
+    held: holding.add, // the broker's memory accounting: one addition on this destination's counter
     blocked: (blocked) => services.setBlocked(name, blocked),
   };
   const context: {
@@ -58,6 +59,7 @@ export function createQueueContext(services: ContextServices, name: string, queu
     flow,
   };
   if (durable) context.durable = durable;
+  if (services.pages) context.pager = services.pages.pagerFor(name);
   if (capabilities.includes('admin')) context.admin = services.admin;
   if (capabilities.includes('lookup')) context.lookup = (target: string) => table.lookup(target);
   if (capabilities.includes('events')) context.onEvent = (listener: (event: BrokerEvent) => void) => services.events.on(listener);

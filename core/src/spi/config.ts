@@ -38,6 +38,8 @@ export interface BrokerConfig {
     readonly use?: string;
     /** One transaction per batch of messages (true) or per message (false: benchmarks only). */
     readonly groupCommit: boolean;
+    /** Where queues page their backlog out (docs/flow-control.md); unset: the OS temp directory. */
+    readonly pageDirectory?: string;
   };
   readonly limits: {
     /** Longest destination name accepted, in characters. */

@@ -182,6 +182,36 @@ export interface FlowSignal {
   blocked(blocked: boolean): void;
 }
 
+/**
+ * Paging to disk, a destination's side (QueueContext.pager; docs/flow-control.md): a spill file of
+ * its own, where a destination whose backlog passed its share of memory writes held messages and
+ * keeps only a small stub of each (id, size, place), reading them back in order before delivery.
+ * The file is a cache, emptied at every start: persistent messages are restored from the store.
+ */
+export interface Pager {
+  /** The default bytes a destination holds in memory before it pages out (a setting may override it). */
+  readonly pageOutBytes: number;
+  /**
+   * Appends `messages` to the file in one write. Their places are known at once (`offsets`, and
+   * `end` where the last one ends); `written` resolves when they are on disk, or rejects with
+   * WharfError STORE (keep them in memory then).
+   */
+  write(messages: readonly Message[]): PageRun;
+  /** Reads back, with one read, the messages written between two places (`offsets[i]` .. a later offset or `end`), in order. */
+  read(from: number, to: number): Promise<Message[]>;
+  /** Nothing is paged any more: the file is emptied, and places start at 0 again. */
+  reset(): void;
+  /** The destination closes: the file is removed. */
+  close(): void;
+}
+
+/** Where Pager.write put its messages. */
+export interface PageRun {
+  readonly offsets: readonly number[];
+  readonly end: number;
+  readonly written: Promise<void>;
+}
+
 /** What core gives a destination when it creates it. */
 export interface QueueContext {
   readonly name: string;
@@ -227,6 +257,11 @@ export interface QueueContext {
   readonly durable?: DurableLog;
   /** Flow control (always given by core; optional for contexts made elsewhere, e.g. in tests). */
   readonly flow?: FlowSignal;
+  /**
+   * Paging to disk, when the broker has a durable store (a type that holds backlogs may use it; one
+   * that does not, or a context made elsewhere, simply holds everything in memory).
+   */
+  readonly pager?: Pager;
 }
 
 /** Overrides of the rights the MQM asks for on a queue type's destinations. */

@@ -19,6 +19,10 @@
  * Flow control: the queue reports the bytes it holds (held and pending, not delivered) to core's
  * memory accounting, and past `highWaterMarkBytes` tells core it is blocked: producers that send
  * here are paused (not read) until it is back under 80% of the mark. Nothing is refused for it.
+ *
+ * Paging (with a store: QueueContext.pager): past `pageOutBytes` in memory, held messages go to
+ * a spill file and come back in order before delivery (paging.ts); held bytes reported to flow
+ * control go down as pages go out. Counts, limits and the order are the queue's as a whole.
  */
 import {
   ErrorCodes,
@@ -33,21 +37,11 @@ import {
   type StoredMessage,
 } from '@wharf/core';
 import { Deque } from '@wharf/core';
+import { CommitLine, type CommitLineHost } from './commit-line.js';
 import { prepareAgainstLimits, refusal } from './limits.js';
+import { PagedBacklog, type PagingHost, type Removed } from './paging.js';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
-
-const WAITING = 0;
-const READY = 1;
-const FAILED = 2;
-
-/** A message accepted but not yet in the queue: its store write is in flight, or one ahead of it is. */
-interface Pending {
-  readonly held: HeldMessage;
-  state: typeof WAITING | typeof READY | typeof FAILED;
-  /** The store's promise for the batch holding it (WAITING entries). */
-  readonly commit: Promise<void> | undefined;
-}
 
 function noop(): void {}
 
@@ -58,14 +52,21 @@ const LOW_WATER_RATIO = 0.8;
  * broker's memory accounting: measured at about 400 bytes (RSS of 300,000 held 100-byte messages).
  */
 const HELD_MESSAGE_OVERHEAD = 400;
+/** A ready subscriber and fewer messages than this in memory at the head: the next pages are read back. */
+const PAGE_IN_BELOW = 64;
 
-export class MessageQueue implements Destination, QueueHost {
+export class MessageQueue implements Destination, QueueHost, PagingHost, CommitLineHost {
   private readonly held = new Deque<HeldMessage>();
   /** Oldest first; drained from the head into `held` as commits land. */
-  private readonly pending = new Deque<Pending>();
-  /** Bytes (messageSize) of held and pending messages. */
+  private readonly pending = new CommitLine(this);
+  /** Bytes (messageSize) of held, pending and paged messages. */
   private heldBytes = 0;
   private heldCount = 0;
+  /** Bytes of paged messages whose pages are on disk (heldBytes minus this is in memory): changed by paging only. */
+  private diskBytes = 0;
+  /** The paged part of the queue, after `held` (with a pager and pageOutBytes > 0). */
+  private readonly backlog: PagedBacklog | undefined;
+  private toldPagingFailed = false;
   /** Over highWaterMarkBytes, until back under LOW_WATER_RATIO of it: producers are paused. */
   private blocked = false;
   private readonly highWater: number;
@@ -79,8 +80,6 @@ export class MessageQueue implements Destination, QueueHost {
   private readonly ring = new Deque<QueueSubscription>();
   private dispatching = false;
   private closed = false;
-  /** The store promise of the last durable append, which already has this queue's handler. */
-  private lastCommit: Promise<void> | undefined;
   private enqueued = 0;
   private delivered = 0;
   private dropped = 0;
@@ -95,6 +94,8 @@ export class MessageQueue implements Destination, QueueHost {
     this.highWater = settings.highWaterMarkBytes ?? Number.POSITIVE_INFINITY;
     this.lowWater = Math.floor(this.highWater * LOW_WATER_RATIO);
     this.flowHeld = ctx.flow?.held ?? noop;
+    const pageOutBytes = settings.pageOutBytes ?? ctx.pager?.pageOutBytes ?? 0;
+    if (ctx.pager !== undefined && pageOutBytes > 0) this.backlog = new PagedBacklog(this, ctx.pager, pageOutBytes);
   }
 
   publish(message: Message): void | Promise<void> {
@@ -106,23 +107,15 @@ export class MessageQueue implements Destination, QueueHost {
     this.grew(size);
     if (!durable) {
       this.enqueued++;
-      if (this.pending.length === 0) {
-        this.held.push(held);
-        if (this.ring.length > 0) this.dispatch();
-      } else {
+      if (this.pending.length === 0) this.append(held);
+      else {
         // Behind a message still being stored: it waits its turn, so the order holds.
-        this.pending.push({ held, state: READY, commit: undefined });
+        this.pending.behind(held);
       }
       return;
     }
-    // Every append of one batch shares the batch's promise, and batches commit in order: one
-    // handler per batch (not per message) moves this queue's messages of that batch along.
     const commit = this.log!.append(message);
-    this.pending.push({ held, state: WAITING, commit });
-    if (commit !== this.lastCommit) {
-      this.lastCommit = commit;
-      commit.then(() => this.settled(commit, READY), () => this.settled(commit, FAILED));
-    }
+    this.pending.stored(held, commit);
     // The sender waits for the same promise: it resolves once the batch committed, or rejects with
     // WHARF_ERR_STORE, and then the message was not accepted (settled() dropped it).
     return commit;
@@ -145,35 +138,19 @@ export class MessageQueue implements Destination, QueueHost {
     // socket), and then the rest of the transaction must fit in the queue, or the commit would
     // be refused half way through.
     let takers = 0;
-    if (this.held.length === 0 && this.pending.length === 0) {
+    if (this.depth === 0) {
       for (const s of this.subscriptions) if (s.ready) takers++;
     }
-    prepareAgainstLimits(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, messages,
+    prepareAgainstLimits(this.name, this.settings, this.depth, this.heldBytes, messages,
       (message) => takers > 0 && !(this.log !== undefined && (message.persistent || this.settings.durable)) && takers-- > 0);
-  }
-
-  /** A batch of the store committed (READY) or failed (FAILED): its messages go on, or are dropped. */
-  private settled(commit: Promise<void>, state: typeof READY | typeof FAILED): void {
-    if (this.lastCommit === commit) this.lastCommit = undefined;
-    const pending = this.pending;
-    // Earlier batches settled first (in commit order): their entries are no longer WAITING.
-    for (let i = 0; i < pending.length; i++) {
-      const entry = pending.at(i)!;
-      if (entry.state !== WAITING) continue;
-      if (entry.commit !== commit) break;
-      entry.state = state;
-      if (state === READY) this.enqueued++;
-    }
-    this.promote();
   }
 
   /** A message the store kept across a restart: back at the tail, as it was (delivery count included). */
   restore(stored: StoredMessage): void {
     if (this.closed) return;
     const size = messageSize(stored.message);
-    this.held.push({ message: stored.message, deliveryCount: stored.deliveryCount, size, durable: this.log !== undefined });
     this.grew(size);
-    if (this.ring.length > 0) this.dispatch();
+    this.append({ message: stored.message, deliveryCount: stored.deliveryCount, size, durable: this.log !== undefined });
   }
 
   attach(consumer: Consumer): QueueSubscription {
@@ -185,19 +162,25 @@ export class MessageQueue implements Destination, QueueHost {
   }
 
   purge(): number {
-    const count = this.held.length;
+    const paged = this.backlog?.clear();
+    const count = this.held.length + (paged?.count ?? 0);
     const log = this.log;
     if (log !== undefined && count > 0) {
       // One store operation when the held messages are all the store has of this queue.
       let unacked = 0;
       for (const s of this.subscriptions) unacked += s.unackedCount;
       if (this.pending.length === 0 && unacked === 0) void log.purge();
-      else for (const m of this.held) if (m.durable) void log.remove(m.message.id);
+      else {
+        for (const m of this.held) if (m.durable) void log.remove(m.message.id);
+        for (const id of paged?.durableIds ?? []) void log.remove(id);
+      }
     }
     let bytes = 0;
     for (const m of this.held) bytes += m.size;
+    const heldCount = this.held.length;
     this.held.clear();
-    this.shrank(bytes, count);
+    this.shrank(bytes, heldCount);
+    if (paged !== undefined) this.removedPaged(paged);
     this.maybeAutoDelete();
     return count;
   }
@@ -207,7 +190,7 @@ export class MessageQueue implements Destination, QueueHost {
     for (const s of this.subscriptions) unacked += s.unackedCount;
     return {
       subscribers: this.subscriptions.length,
-      depth: this.held.length + this.pending.length,
+      depth: this.depth,
       unacked,
       enqueued: this.enqueued,
       delivered: this.delivered,
@@ -223,8 +206,10 @@ export class MessageQueue implements Destination, QueueHost {
     this.ring.clear();
     this.held.clear();
     this.pending.clear();
-    this.flowHeld(-(this.heldBytes + this.heldCount * HELD_MESSAGE_OVERHEAD));
+    this.backlog?.close();
+    this.flowHeld(-(this.heldBytes - this.diskBytes + this.heldCount * HELD_MESSAGE_OVERHEAD));
     this.heldBytes = 0;
+    this.diskBytes = 0;
     this.heldCount = 0;
     if (this.blocked) {
       this.blocked = false;
@@ -301,25 +286,68 @@ export class MessageQueue implements Destination, QueueHost {
     } finally {
       this.dispatching = false;
     }
+    // The head ran low while a subscriber can take more: the next pages come back (one read).
+    const backlog = this.backlog;
+    if (backlog !== undefined && backlog.hasPaged && this.held.length < PAGE_IN_BELOW && this.ring.length > 0 && !this.closed) backlog.pageIn();
   }
 
-  /** Moves committed messages from the head of `pending` into the queue, in order, and dispatches them. */
-  private promote(): void {
-    const pending = this.pending;
-    let moved = false;
-    while (pending.length > 0) {
-      const head = pending.peek()!;
-      if (head.state === WAITING) break;
-      pending.shift();
-      if (head.state === READY) {
-        this.held.push(head.held);
-        moved = true;
-      } else {
-        this.shrank(head.held.size, 1); // the store refused it: never accepted
-      }
+  /** A new message at the tail of the queue (behind the paged ones, when there are). */
+  private append(held: HeldMessage): void {
+    const backlog = this.backlog;
+    if (backlog !== undefined && backlog.active) {
+      backlog.add(held);
+      return;
     }
-    if (moved && this.ring.length > 0) this.dispatch();
-    else if (!moved) this.maybeAutoDelete();
+    this.held.push(held);
+    // Nothing is paged yet (diskBytes is 0): everything held is in memory.
+    if (backlog !== undefined && this.heldBytes > backlog.pageOutBytes) backlog.pageOutHead(this.held, this.heldBytes, backlog.runBytes);
+    if (this.ring.length > 0) this.dispatch();
+  }
+
+  // ------------------------------------------------------------ PagingHost (called by the backlog)
+
+  pagedOut(bytes: number): void {
+    this.diskBytes += bytes;
+    this.flowHeld(-bytes);
+  }
+
+  pagedIn(messages: HeldMessage[], bytes: number): void {
+    if (this.closed) return;
+    for (const m of messages) this.held.push(m);
+    this.diskBytes -= bytes;
+    this.flowHeld(bytes);
+    if (this.ring.length > 0) this.dispatch();
+  }
+
+  failed(err: unknown): void {
+    if (this.toldPagingFailed) return;
+    this.toldPagingFailed = true;
+    this.ctx.logger.error({ err }, 'paging to disk failed: this queue keeps its messages in memory (check store.pageDirectory)');
+  }
+
+  /** Paged messages left the queue (purged, dropped): only their stubs' overhead was in memory for those on disk. */
+  private removedPaged(removed: Removed): void {
+    if (removed.count === 0) return;
+    const onDisk = removed.bytes - removed.inMemory;
+    this.shrank(removed.inMemory, removed.count);
+    this.heldBytes -= onDisk; // their bytes had left memory (and flow control's count) when paged out
+    this.diskBytes -= onDisk;
+    this.checkLowWater();
+  }
+
+  // ------------------------------------------------------------ CommitLineHost (called by `pending`)
+
+  accepted(): void {
+    this.enqueued++;
+  }
+
+  leave(held: HeldMessage, stored: boolean): void {
+    if (stored) this.append(held);
+    else this.shrank(held.size, 1); // the store refused it: never accepted
+  }
+
+  nothingMoved(): void {
+    this.maybeAutoDelete();
   }
 
   /** Removes acknowledged durable messages from the store; the promise settles when that is committed. */
@@ -356,15 +384,28 @@ export class MessageQueue implements Destination, QueueHost {
 
   /** Applies maxLength / maxBytes before a message of `size` bytes is added. */
   private makeRoom(size: number): void {
-    const refused = refusal(this.name, this.settings, this.held.length + this.pending.length, this.heldBytes, size);
+    const refused = refusal(this.name, this.settings, this.depth, this.heldBytes, size);
     if (refused !== undefined) throw refused;
-    // Only messages already in the queue are dropped; those still being stored count but stay.
-    while (this.held.length > 0 && this.isFull(size)) {
-      const dropped = this.held.shift()!;
-      this.shrank(dropped.size, 1);
+    // Only messages already in the queue are dropped, oldest first; those still being stored count but stay.
+    while (this.isFull(size)) {
+      const dropped = this.held.shift();
+      if (dropped !== undefined) {
+        this.shrank(dropped.size, 1);
+        this.dropped++;
+        if (dropped.durable) void this.log!.remove(dropped.message.id);
+        continue;
+      }
+      const paged = this.backlog?.dropOldest();
+      if (paged === undefined) break;
+      this.removedPaged(paged);
       this.dropped++;
-      if (dropped.durable) void this.log!.remove(dropped.message.id);
+      for (const id of paged.durableIds) void this.log!.remove(id);
     }
+  }
+
+  /** Messages in the queue: the head, the paged part and those waiting for their store write. */
+  private get depth(): number {
+    return this.held.length + (this.backlog?.length ?? 0) + this.pending.length;
   }
 
   /** A message of `size` bytes joined the queue (or its pending line). */
@@ -383,6 +424,10 @@ export class MessageQueue implements Destination, QueueHost {
     this.heldBytes -= size;
     this.heldCount -= count;
     this.flowHeld(-(size + count * HELD_MESSAGE_OVERHEAD));
+    this.checkLowWater();
+  }
+
+  private checkLowWater(): void {
     if (this.blocked && this.heldBytes <= this.lowWater) {
       this.blocked = false;
       this.ctx.flow?.blocked(false);
@@ -391,12 +436,12 @@ export class MessageQueue implements Destination, QueueHost {
 
   private isFull(size: number): boolean {
     const { maxLength, maxBytes } = this.settings;
-    return (maxLength !== undefined && this.held.length + this.pending.length >= maxLength)
+    return (maxLength !== undefined && this.depth >= maxLength)
       || (maxBytes !== undefined && this.heldBytes + size > maxBytes);
   }
 
   private maybeAutoDelete(): void {
-    if (this.settings.autoDelete && !this.closed && this.subscriptions.length === 0 && this.held.length === 0 && this.pending.length === 0) {
+    if (this.settings.autoDelete && !this.closed && this.subscriptions.length === 0 && this.depth === 0) {
       this.ctx.release();
     }
   }

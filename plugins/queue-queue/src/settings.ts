@@ -15,6 +15,8 @@ export interface QueueSettings {
   readonly durable: boolean;
   /** Bytes held at which producers sending here are paused (flow control); undefined = never. */
   readonly highWaterMarkBytes: number | undefined;
+  /** Bytes held in memory past which messages are paged to disk (with a store); 0 = never; undefined = the broker's default. */
+  readonly pageOutBytes: number | undefined;
 }
 
 export const queueSettingsSchema: JsonSchema = {
@@ -46,6 +48,11 @@ export const queueSettingsSchema: JsonSchema = {
       minimum: 1,
       description: 'flow control: the bytes (bodies plus headers) held at which the broker stops reading from clients that send here, until the queue is back under 80% of it; nothing is dropped or refused (default: only the broker-wide limits.memoryHighWaterMark applies)',
     },
+    pageOutBytes: {
+      type: 'integer',
+      minimum: 0,
+      description: 'paging (only with a store): the bytes (bodies plus headers) the queue holds in memory before it writes held messages to a spill file and reads them back in order before delivery, so a stuck consumer costs disk, not memory; 0 never pages (default: 10% of limits.memoryHighWaterMark, at least 1 MiB)',
+    },
     durable: {
       type: 'boolean',
       default: false,
@@ -71,7 +78,11 @@ export function readQueueSettings(name: string, raw: Record<string, unknown>): Q
   const durable = raw['durable'] ?? false;
   if (typeof durable !== 'boolean') throw badSetting(name, 'durable', durable, 'true or false');
   const highWaterMarkBytes = positiveInteger(name, raw, 'highWaterMarkBytes');
-  return { maxLength, maxBytes, overflow, autoDelete, durable, highWaterMarkBytes };
+  const pageOut = raw['pageOutBytes'];
+  if (pageOut !== undefined && (typeof pageOut !== 'number' || !Number.isInteger(pageOut) || pageOut < 0)) {
+    throw badSetting(name, 'pageOutBytes', pageOut, 'a whole number of at least 0 (0: never page)');
+  }
+  return { maxLength, maxBytes, overflow, autoDelete, durable, highWaterMarkBytes, pageOutBytes: pageOut as number | undefined };
 }
 
 function positiveInteger(name: string, raw: Record<string, unknown>, key: string): number | undefined {

@@ -9,3 +9,13 @@ describeQueueType('queue', {
   type: 'queue',
   destination: (i) => `/queue/conf-${i}`,
 });
+
+// The same contract with paging as eager as it gets: with a store (the durability checks), every
+// message past the first few KB in memory goes to the spill file and comes back from it.
+describeQueueType('queue (paging past 1 byte)', {
+  ...profile.queueTypes.queue,
+  plugins: [queuePlugin],
+  type: 'queue',
+  settings: { pageOutBytes: 1 },
+  destination: (i) => `/queue/conf-paged-${i}`,
+});
