@@ -5,21 +5,22 @@
  * Left alone, SQLite copies the WAL into the database file only every WAL_AUTOCHECKPOINT pages
  * (tens of MB). On a disk with less room than that the WAL fills the disk first, and then nothing
  * can be written — not even the acknowledgements that would free space — while every queue may be
- * empty. So, after a committed write (looked at no more than once per CHECK_INTERVAL_MS, never per
- * message):
+ * empty. So, after a committed write (looked at once per CHECK_INTERVAL_MS, or at every commit
+ * while the disk is low, LOW_SPACE_BYTES; never per message):
  * - when the store's live segments fell to zero or to a quarter of their peak (queues drained or
- *   purged), the WAL is checkpointed: its space is used again from its start instead of growing;
- * - when the disk holds less free space than the WAL file takes, likewise (the WAL never takes
- *   more than half of what is left);
- * - on a disk that is low (LOW_SPACE_BYTES), those checkpoints are TRUNCATE ones: the WAL's blocks go
- *   back to the file system. Elsewhere they are PASSIVE: the WAL keeps its blocks, because a commit
- *   that overwrites blocks is cheaper than one that extends the file (its fsync must also write the
- *   file's size).
- * A write that fails with SQLITE_FULL also brings a checkpoint (PASSIVE: once the WAL is copied,
- * the next write reuses its blocks without asking the disk for more, so removals still go in), and
- * for PROBE_MS after it a batch that appends is refused at once without touching the file (no
- * index rebuild per batch while a producer keeps sending); batches of removals are always tried,
- * as they are what frees space. The first batch after PROBE_MS tries the disk again.
+ *   purged), the WAL is checkpointed: little is live, so little is copied, and the WAL's space is
+ *   used again from its start instead of growing. On a low disk that checkpoint is a TRUNCATE one
+ *   (the WAL's blocks go back to the file system); elsewhere PASSIVE (the WAL keeps its blocks: a
+ *   commit that overwrites blocks is cheaper than one that extends the file, whose fsync must also
+ *   write the file's size);
+ * - when the WAL file takes more than the disk has left, it is checkpointed (PASSIVE);
+ * - while the disk is low, a batch with appends is refused with the disk-full error, without
+ *   touching the file, once less than a reserve (RESERVE_BYTES, or an eighth of a small disk) is
+ *   free even after a checkpoint: the reserve is room for the acknowledgements and checkpoints
+ *   that free space. Batches without appends always go ahead.
+ * A write that fails with SQLITE_FULL all the same (another process took the space) is rolled
+ * back, brings a checkpoint (PASSIVE: once the WAL is copied, the next write reuses its blocks
+ * without asking the disk for more) and gives the same error; the next batch tries again.
  */
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,7 +35,7 @@ import { ErrorCodes, WharfError, type Logger, type StoreOp } from '@wharf/core';
 export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** How often, at most, a committed write looks at the WAL's size and the disk's free space (on a disk that is not low). */
 export const CHECK_INTERVAL_MS = 1000;
-/** After a write failed for a full disk, batches with appends are refused without a try for this long. */
+/** A store whose file could not be created for a full disk tries again after this long at the soonest. */
 export const PROBE_MS = 250;
 /** A disk with less free space than this is low: every commit looks at it, and checkpoints at a drain give the WAL's blocks back (TRUNCATE). */
 export const LOW_SPACE_BYTES = 256 * 1024 * 1024;
@@ -75,8 +76,6 @@ export class DiskSpace {
   private fullAt: number | undefined;
   /** Whether the batch being written has appends (looked at only while the disk is low or full). */
   private appends = true;
-  /** The free space then. */
-  private freeAtRefusal = 0;
   private checkpoints = 0;
 
   constructor(
@@ -100,17 +99,15 @@ export class DiskSpace {
 
   /**
    * Before a batch is written. While the disk is low or full, one with appends is refused (throws
-   * the disk-full error) shortly after a refusal (PROBE_MS), or when less than the reserve is free
-   * even after a checkpoint. Batches without appends always go ahead: they are what frees space.
+   * the disk-full error) when less than the reserve is free even after a checkpoint: without
+   * touching the file, so a producer that keeps sending to a full disk costs a statfs a batch.
+   * Batches without appends always go ahead: they are what frees space.
    */
   beforeWrite(ops: readonly StoreOp[]): void {
     if (this.fullAt === undefined && !this.low) return;
     this.appends = ops.some((op) => op.op === 'append');
     if (!this.appends) return;
     let look = this.look();
-    if (this.fullAt !== undefined && Date.now() - this.fullAt < PROBE_MS && look.free < this.freeAtRefusal + reserveOf(look)) {
-      throw diskFullError(this.path, NO_ROOM(this.path)); // no new room since the refusal: not tried again yet
-    }
     if (look.free >= reserveOf(look)) return;
     this.checkpoint('PASSIVE');
     look = this.look();
@@ -166,7 +163,6 @@ export class DiskSpace {
       this.logger?.warn({ path: this.path, free }, 'sqlite store: the disk is full; durable messages are refused until there is room');
     }
     this.fullAt = Date.now();
-    this.freeAtRefusal = free;
   }
 
   private look(): Look {
