@@ -22,6 +22,11 @@
  *   a busy batch: messages live briefly (appended, then removed a few batches later), so most of
  *   their pages are rewritten in the WAL many times and copied to the database file once.
  *
+ * - A full disk (disk-space.ts): checkpoints when queues drain or the WAL outgrows the free space,
+ *   a reserve kept for acknowledgements, the disk-full error; a file opens on a full disk (setup
+ *   writes nothing to a file of this format), and a new one that cannot be created yet is created
+ *   by the first write that finds room.
+ *
  * better-sqlite3 is synchronous: a commit blocks the event loop for the length of its fsync. That
  * is what makes the batches grow under load (everything that arrives meanwhile forms the next).
  */
