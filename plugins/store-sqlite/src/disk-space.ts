@@ -41,6 +41,12 @@ export const PROBE_MS = 250;
 export const LOW_SPACE_BYTES = 256 * 1024 * 1024;
 /** The room kept for acknowledgements and checkpoints: appends are refused when less is free (or an eighth of the disk, if smaller). */
 export const RESERVE_BYTES = 8 * 1024 * 1024;
+/** With less free than this many reserves, every commit is checkpointed at once (the disk is nearly full). */
+const TIGHT_RESERVES = 4;
+/** What an append costs in the file beyond its body, about (its id, headers, record; generous). */
+const APPEND_OVERHEAD_BYTES = 512;
+/** What a batch costs beyond its appends, about (the pages of the tree it rewrites). */
+const BATCH_OVERHEAD_BYTES = 16 * 1024;
 /** A WAL smaller than this is not worth a checkpoint of its own. */
 const MIN_WAL_BYTES = 256 * 1024;
 
@@ -76,6 +82,7 @@ export class DiskSpace {
   private fullAt: number | undefined;
   /** Whether the batch being written has appends (looked at only while the disk is low or full). */
   private appends = true;
+  private readonly pageSize: number;
   private checkpoints = 0;
 
   constructor(
@@ -85,6 +92,8 @@ export class DiskSpace {
   ) {
     this.walPath = `${path}-wal`;
     this.dir = dirname(path);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.look(); // a low disk is looked at from the first batch on
   }
 
   /** True from a batch refused for a full disk until one with appends commits. */
@@ -105,15 +114,19 @@ export class DiskSpace {
    */
   beforeWrite(ops: readonly StoreOp[]): void {
     if (this.fullAt === undefined && !this.low) return;
-    this.appends = ops.some((op) => op.op === 'append');
+    const bytes = appendedBytes(ops);
+    this.appends = bytes > 0;
     if (!this.appends) return;
+    // The batch goes into the WAL, and from there into the database file at the checkpoint (into
+    // its free pages first: only the rest makes the file grow).
+    const need = (look: Look): number => reserveOf(look) + bytes + Math.max(0, bytes - this.freePageBytes());
     let look = this.look();
-    if (look.free >= reserveOf(look)) return;
+    if (look.free >= need(look)) return;
     this.checkpoint('PASSIVE');
     look = this.look();
-    if (look.free >= reserveOf(look)) return;
+    if (look.free >= need(look)) return;
     this.refused(look.free);
-    throw diskFullError(this.path, `${look.free} bytes are free on the disk of ${this.path}, less than the ${reserveOf(look)} kept for acknowledgements`);
+    throw diskFullError(this.path, `${look.free} bytes are free on the disk of ${this.path}, less than this batch needs (about ${need(look) - reserveOf(look)}) plus the ${reserveOf(look)} kept for acknowledgements`);
   }
 
   /** After a write that failed (already rolled back): a full disk gets a checkpoint and the clear error. */
@@ -133,15 +146,16 @@ export class DiskSpace {
     if (liveSegments > this.peak) this.peak = liveSegments;
     const now = Date.now();
     if (!this.low && now - this.lookedAt < CHECK_INTERVAL_MS) return;
-    const { free } = this.look();
+    const look = this.look();
     const wal = this.walBytes();
-    if (wal < MIN_WAL_BYTES) return;
-    if (liveSegments === 0 || liveSegments * 4 <= this.peak) {
+    if (wal === 0) return;
+    if (wal >= MIN_WAL_BYTES && (liveSegments === 0 || liveSegments * 4 <= this.peak)) {
       // Drained (or nearly): little is live, so the checkpoint copies little.
       this.checkpoint(this.low ? 'TRUNCATE' : 'PASSIVE');
       this.peak = liveSegments;
-    } else if (wal > free) {
-      // The WAL takes more than is left: copied, its blocks are used again from the start.
+    } else if (look.free < TIGHT_RESERVES * reserveOf(look) || (wal >= MIN_WAL_BYTES && wal > look.free)) {
+      // Nearly full, or the WAL takes more than is left: copied now, so that no commit waits in
+      // the WAL for room the disk may not have later; the WAL's blocks are used again from its start.
       this.checkpoint('PASSIVE');
     }
   }
@@ -178,6 +192,11 @@ export class DiskSpace {
     return look;
   }
 
+  /** The database file's free pages (freed by removals, used again before the file grows). */
+  private freePageBytes(): number {
+    return (this.db.pragma('freelist_count', { simple: true }) as number) * this.pageSize;
+  }
+
   private walBytes(): number {
     try {
       return statSync(this.walPath).size;
@@ -185,6 +204,13 @@ export class DiskSpace {
       return 0; // no WAL file (yet)
     }
   }
+}
+
+/** About what a batch's appends take in the file; 0 when it has none. */
+function appendedBytes(ops: readonly StoreOp[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.op === 'append') bytes += op.message.body.length + APPEND_OVERHEAD_BYTES;
+  return bytes === 0 ? 0 : bytes + BATCH_OVERHEAD_BYTES;
 }
 
 function reserveOf(look: Look): number {

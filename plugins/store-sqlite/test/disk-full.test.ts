@@ -179,6 +179,27 @@ describe('sqlite store: a full disk (a 4 MiB tmpfs)', function () {
     expect(statSync(`${path()}-wal`).size).to.be.lessThan(walAtFull);
   });
 
+  it('refuses big batches before they fill the disk, so the removals of a full store always go in', async () => {
+    store = new SqliteStore({ path: path() });
+    await store.setup();
+    let n = 0;
+    for (let round = 0; round < 3; round++) {
+      const ids: string[] = [];
+      for (let refusals = 0; refusals < 3;) {
+        const batch = Array.from({ length: 400 }, () => big(n++)); // about 800 KB a batch, on a 4 MiB disk
+        const error = await rejection(store.write(batch.map(append)));
+        if (error === undefined) ids.push(...batch.map((m) => m.id));
+        else {
+          expectDiskFull(error);
+          refusals++;
+        }
+      }
+      expect(ids.length, `round ${round}: stored before the disk was full`).to.be.greaterThan(0);
+      await store.write(ids.map(remove));
+      expect(await replayAll(store, Q)).to.have.length(0);
+    }
+  });
+
   it('opens its file on a full disk, refuses appends, and takes them once there is room', async () => {
     store = new SqliteStore({ path: path() });
     await store.setup();
