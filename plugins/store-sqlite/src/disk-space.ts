@@ -35,7 +35,7 @@ import { ErrorCodes, WharfError, type Logger, type StoreOp } from '@wharf/core';
 export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** How often, at most, a committed write looks at the WAL's size and the disk's free space (on a disk that is not low). */
 export const CHECK_INTERVAL_MS = 1000;
-/** A store whose file could not be created for a full disk tries again after this long at the soonest. */
+/** A store whose file could not be created for a full disk tries again after this long at the soonest; a refused batch tries a checkpoint no more often. */
 export const PROBE_MS = 250;
 /** A disk with less free space than this is low: every commit looks at it, and checkpoints at a drain give the WAL's blocks back (TRUNCATE). */
 export const LOW_SPACE_BYTES = 256 * 1024 * 1024;
@@ -83,7 +83,8 @@ export class DiskSpace {
   /** Whether the batch being written has appends (looked at only while the disk is low or full). */
   private appends = true;
   private readonly pageSize: number;
-  private checkpoints = 0;
+  /** When a checkpoint was last tried. */
+  private checkpointedAt = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -94,16 +95,6 @@ export class DiskSpace {
     this.dir = dirname(path);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.look(); // a low disk is looked at from the first batch on
-  }
-
-  /** True from a batch refused for a full disk until one with appends commits. */
-  get full(): boolean {
-    return this.fullAt !== undefined;
-  }
-
-  /** Checkpoints made by this class (for tests). */
-  get checkpointCount(): number {
-    return this.checkpoints;
   }
 
   /**
@@ -122,9 +113,12 @@ export class DiskSpace {
     const need = (look: Look): number => reserveOf(look) + bytes + Math.max(0, bytes - this.freePageBytes());
     let look = this.look();
     if (look.free >= need(look)) return;
-    this.checkpoint('PASSIVE');
-    look = this.look();
-    if (look.free >= need(look)) return;
+    if (Date.now() - this.checkpointedAt >= PROBE_MS) {
+      // Not once per batch of a producer that keeps sending: a checkpoint the file has no room for costs I/O.
+      this.checkpoint('PASSIVE');
+      look = this.look();
+      if (look.free >= need(look)) return;
+    }
     this.refused(look.free);
     throw diskFullError(this.path, `${look.free} bytes are free on the disk of ${this.path}, less than this batch needs (about ${need(look) - reserveOf(look)}) plus the ${reserveOf(look)} kept for acknowledgements`);
   }
@@ -162,9 +156,9 @@ export class DiskSpace {
 
   /** A checkpoint now; one that fails (the database file could not grow) is tried again at the next occasion. */
   checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): boolean {
+    this.checkpointedAt = Date.now();
     try {
       this.db.pragma(`wal_checkpoint(${mode})`);
-      this.checkpoints++;
       return true;
     } catch (err) {
       this.logger?.debug({ err, mode }, 'sqlite store: checkpoint failed');
