@@ -347,7 +347,9 @@ export class Durability {
     const reason = err instanceof Error ? err.message : String(err);
     const error = new WharfError(ErrorCodes.STORE, `the store could not write the message: ${reason}`, {
       cause: err,
-      hint: 'the message was not accepted: send it again later; the broker retries the store by itself (check disk space and the store\'s log)',
+      hint: err instanceof WharfError && err.hint
+        ? `the message was not accepted: ${err.hint}`
+        : 'the message was not accepted: send it again later; the broker retries the store by itself (check disk space and the store\'s log)',
     });
     if (this.failure === undefined) {
       this.logger.error({ err, store: this.store.name }, 'the store failed: durable messages are refused until it works again (other traffic goes on)');

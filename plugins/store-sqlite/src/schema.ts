@@ -86,7 +86,8 @@ export function prepareSchema(db: Database.Database, path: string): void {
     // Format 1 (or the unversioned files before it, the same tables) names destinations in every row.
     convertRows(db, version < 2);
   }
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Only when it changes: a file of this format opens without a single write (so it opens on a full disk).
+  if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
 function hasTable(db: Database.Database, name: string): boolean {

@@ -22,6 +22,11 @@
  *   a busy batch: messages live briefly (appended, then removed a few batches later), so most of
  *   their pages are rewritten in the WAL many times and copied to the database file once.
  *
+ * - A full disk (disk-space.ts): checkpoints when queues drain or the WAL outgrows the free space,
+ *   a reserve kept for acknowledgements, the disk-full error; a file opens on a full disk (setup
+ *   writes nothing to a file of this format), and a new one that cannot be created yet is created
+ *   by the first write that finds room.
+ *
  * better-sqlite3 is synchronous: a commit blocks the event loop for the length of its fsync. That
  * is what makes the batches grow under load (everything that arrives meanwhile forms the next).
  */
@@ -29,6 +34,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { DiskSpace, diskFullError, isDiskFull, JOURNAL_SIZE_LIMIT, PROBE_MS } from './disk-space.js';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
 import { forEachRun, isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
@@ -102,6 +108,10 @@ export class SqliteStore implements Store {
   /** False after a failed batch until the index was built again from the file. */
   private indexed = false;
   private readonly encoder = new SegmentEncoder();
+  /** Checkpoints for a disk that fills, and the disk-full error (disk-space.ts); none for `:memory:`. */
+  private space: DiskSpace | undefined;
+  /** Set (to when it was last tried) while a new file could not be created for a full disk. */
+  private uncreated: number | undefined;
 
   constructor(readonly options: SqliteStoreOptions) {}
 
@@ -111,7 +121,16 @@ export class SqliteStore implements Store {
   }
 
   async setup(): Promise<void> {
-    if (this.db !== undefined) return;
+    if (this.db !== undefined || this.uncreated !== undefined) return;
+    if (this.openFile()) return;
+    // A new store on a full disk: there is nothing to restore, so the broker may start; durable
+    // sends are refused until the file can be created (write() tries again, disk-space.ts).
+    this.uncreated = Date.now();
+    this.options.logger?.warn({ path: this.options.path }, 'sqlite store: the disk is full, the store file could not be created; durable messages are refused until there is room');
+  }
+
+  /** Opens (or creates) the file and builds the index. False when the file holds nothing and the disk had no room to create it. */
+  private openFile(): boolean {
     const { path } = this.options;
     const synchronous = this.options.synchronous ?? 'FULL';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -122,6 +141,7 @@ export class SqliteStore implements Store {
       if (path !== ':memory:' && String(mode).toLowerCase() !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+      db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
       // Takes the exclusive lock now: a second broker on the same file fails here.
       db.exec('BEGIN IMMEDIATE');
@@ -129,7 +149,9 @@ export class SqliteStore implements Store {
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      const empty = isDiskFull(err) && holdsNothing(db);
       db.close();
+      if (empty) return false;
       const code = (err as { code?: string }).code;
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
         throw new Error(`${path} is in use by another process (another broker?): ${(err as Error).message}`);
@@ -137,6 +159,7 @@ export class SqliteStore implements Store {
       throw this.unreadable(err);
     }
     this.db = db;
+    if (path !== ':memory:') this.space = new DiskSpace(db, path, this.options.logger);
     this.statements = prepareStatements(db);
     this.apply = db.transaction((ops: readonly StoreOp[]) => {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i]!);
@@ -147,15 +170,27 @@ export class SqliteStore implements Store {
       if (((this.statements.lastSeq.pluck().get() as number | null) ?? 0) > RENUMBER_AFTER) this.renumberSegments();
       this.buildIndex();
     } catch (err) {
-      await this.close(); // a damaged file: let go of it (and of its lock)
+      this.closeFile(); // a damaged file: let go of it (and of its lock)
       throw this.unreadable(err);
     }
     this.options.logger?.info({ path, journal: 'wal', synchronous }, 'sqlite store open');
+    return true;
+  }
+
+  /** A store that could not be created on a full disk tries again (not more often than PROBE_MS). */
+  private create(): void {
+    const detail = `${this.options.path} could not be created (SQLite: database or disk is full)`;
+    if (Date.now() - this.uncreated! < PROBE_MS) throw diskFullError(this.options.path, detail);
+    this.uncreated = Date.now();
+    if (!this.openFile()) throw diskFullError(this.options.path, detail);
+    this.uncreated = undefined;
   }
 
   async write(ops: readonly StoreOp[]): Promise<void> {
+    if (this.uncreated !== undefined && ops.length > 0) this.create();
     if (this.apply === undefined) throw new Error('the sqlite store is not open');
     if (ops.length === 0) return;
+    this.space?.beforeWrite(ops);
     if (!this.indexed) this.buildIndex();
     // One transaction: rolled back whole if any operation throws. The index then holds changes
     // the file does not: it is built again from the file before it is used next. Failures are
@@ -164,14 +199,16 @@ export class SqliteStore implements Store {
       this.apply(ops);
     } catch (err) {
       this.indexed = false;
-      throw err;
+      throw this.space === undefined ? err : this.space.failed(err);
     } finally {
       this.index.endBatch();
       this.encoder.trim();
     }
+    this.space?.committed(this.index.segments.size);
   }
 
   async destinations(): Promise<StoredDestination[]> {
+    if (this.uncreated !== undefined) return [];
     const rows = this.open().destinations.all() as DestinationRow[];
     return rows.map((row) => ({
       name: row.name,
@@ -187,6 +224,7 @@ export class SqliteStore implements Store {
    * destination are in memory at once — as its queue will hold them anyway.
    */
   async *replay(destination: string): AsyncIterable<StoredMessage> {
+    if (this.uncreated !== undefined) return;
     this.open();
     if (!this.indexed) this.buildIndex();
     const ids = this.index.rows.get(destination)?.ids;
@@ -242,7 +280,13 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closeFile();
+  }
+
+  private closeFile(): void {
     const db = this.db;
+    this.uncreated = undefined;
+    this.space = undefined;
     this.db = undefined;
     this.statements = undefined;
     this.apply = undefined;
@@ -289,14 +333,22 @@ export class SqliteStore implements Store {
     const db = this.db!;
     const seqs = db.prepare('SELECT seq FROM segments ORDER BY seq').pluck().all() as number[];
     const moves = ['segments', 'segment_gaps', 'delivery_counts'].map((table) => db.prepare(`UPDATE ${table} SET seq = ? WHERE seq = ?`));
-    db.transaction(() => {
+    const renumber = db.transaction(() => {
       db.exec('DELETE FROM segment_gaps WHERE seq NOT IN (SELECT seq FROM segments); DELETE FROM delivery_counts WHERE seq NOT IN (SELECT seq FROM segments)');
       // In ascending order each new number is free: it is at most the old one, and every
       // smaller old one has moved already.
       seqs.forEach((old, i) => {
         if (old !== i + 1) for (const move of moves) move.run(i + 1, old);
       });
-    })();
+    });
+    try {
+      renumber();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      // Rolled back; the numbers left still fit (RENUMBER_AFTER is half of them): a later start renumbers.
+      this.options.logger?.warn({ path: this.options.path }, 'sqlite store: the disk is full, segments not renumbered this time');
+      return;
+    }
     this.options.logger?.info({ segments: seqs.length, last: seqs[seqs.length - 1] }, 'sqlite store: segments renumbered from 1');
   }
 
@@ -467,6 +519,15 @@ function prepareStatements(db: Database.Database): Statements {
     segmentsBetween: db.prepare('SELECT seq, ids, data FROM segments WHERE seq >= ? AND seq <= ? ORDER BY seq'),
     countsBetween: db.prepare('SELECT seq, slot, count FROM delivery_counts WHERE seq >= ? AND seq <= ?'),
   };
+}
+
+/** True when the file has no table at all (a new file). */
+function holdsNothing(db: Database.Database): boolean {
+  try {
+    return db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() === 0;
+  } catch {
+    return false;
+  }
 }
 
 function ascending(a: number, b: number): number {
