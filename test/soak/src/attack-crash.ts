@@ -38,7 +38,9 @@ export async function crashAttack(settings: AttackSettings): Promise<AttackResul
       if (signal === 'SIGKILL') kills++;
       else terms++;
       await broker.launch();
+      settings.progress(`crash: ${signal} #${kills + terms}, restarted`);
     }
+    settings.progress('crash: draining');
     for (const producer of producers) await producer.stop();
     await Promise.all(consumers.map((c) => c.drained()));
     for (const consumer of consumers) await consumer.stop();

@@ -7,7 +7,7 @@
  * again once space returns, without a restart.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoakBroker } from './broker.js';
@@ -17,12 +17,21 @@ import { RssSampler } from './rss.js';
 import { Consumer, Producer } from './traffic.js';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const TMPFS_SIZE = '8m';
+/**
+ * Room for the SQLite file and its WAL at their checkpoint size (1000 pages) with space to spare,
+ * so the filler, not the traffic, is what fills the disk.
+ */
+const TMPFS_SIZE = '32m';
 
 /** Why the attack cannot run here, or undefined. */
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'skipped: mounting a tmpfs needs root (run the soak as root, as CI does)';
   return undefined;
+}
+
+/** The files on the disk and their sizes in KiB, e.g. "wharf.db 4096, wharf.db-wal 3900". */
+function listing(dir: string): string {
+  return readdirSync(dir).map((name) => `${name} ${Math.round(statSync(join(dir, name)).size / 1024)}`).join(', ') + ' (KiB)';
 }
 
 /** Writes a file until the filesystem says ENOSPC; returns the bytes written. */
@@ -71,20 +80,23 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
     broker = await SoakBroker.start({ dir, dbFile: join(disk, 'wharf.db'), ...settings.brokerSpec });
     const running = broker;
     rss = new RssSampler(() => running.pid);
-    durable.push(new Producer(broker.port, ledger, 'disk-durable', '/queue/soak.disk.durable', true, 1024, 4));
-    plain.push(new Producer(broker.port, ledger, 'disk-plain', '/queue/soak.disk.plain', false, 1024, 4));
+    durable.push(new Producer(broker.port, ledger, 'disk-durable', '/queue/soak.disk.durable', true, 1024, 2, 10));
+    plain.push(new Producer(broker.port, ledger, 'disk-plain', '/queue/soak.disk.plain', false, 1024, 2, 10));
     consumers.push(new Consumer(broker.port, ledger, '/queue/soak.disk.durable'), new Consumer(broker.port, ledger, '/queue/soak.disk.plain'));
     for (const worker of [...consumers, ...durable, ...plain]) worker.start();
     const share = Math.max(settings.seconds * 1000 - 5000, 6000);
     const receipts = (producers: Producer[]): number => producers.reduce((n, p) => n + p.outcomes.receipt, 0);
     const errorsOf = (producers: Producer[]): number => producers.reduce((n, p) => n + p.outcomes.error, 0);
 
+    // Paced (about 200 messages/s each), so the traffic alone does not fill the disk before the attack does.
     await delay(share * 0.2);
     const filled = fill(join(disk, 'filler'));
-    notes.push(`filled the ${TMPFS_SIZE} tmpfs with ${Math.round(filled / 1024)} KiB`);
+    settings.progress('disk-full: disk filled');
+    notes.push(`filled the ${TMPFS_SIZE} tmpfs with ${Math.round(filled / 1024)} KiB: ${listing(disk)}`);
     const fullStart = { durable: receipts(durable), durableErrors: errorsOf(durable) };
     await delay(share * 0.2);
 
+    settings.progress('disk-full: restarting on the full disk');
     // A restart on the full disk: it must come up, with plain traffic working.
     await broker.kill('SIGTERM');
     ledger.brokerStopped();
@@ -93,15 +105,19 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
       await broker.launch();
     } catch (err) {
       upOnFullDisk = false;
-      broken.push(`the broker did not start on the full disk: ${(err as Error).message.split('\n').find((l) => /WHARF_ERR|full/.test(l)) ?? (err as Error).message.split('\n')[0]}`);
+      const lines = (err as Error).message.split('\n');
+      broken.push(`the broker did not start on the full disk: ${(lines.find((l) => l.startsWith('error WHARF_ERR')) ?? lines[0]!).slice(0, 200)}`);
     }
     const plainBefore = receipts(plain);
     await delay(share * 0.2);
     if (upOnFullDisk && receipts(plain) === plainBefore) broken.push('plain (non-durable) sends got no receipt on the full disk after the restart');
     notes.push(`on the full disk: ${receipts(durable) - fullStart.durable} durable receipts, ${errorsOf(durable) - fullStart.durableErrors} durable ERRORs, ${receipts(plain) - plainBefore} plain receipts after the restart`);
 
+    settings.progress('disk-full: freeing the space');
     unlinkSync(join(disk, 'filler'));
+    notes.push(`space freed: ${listing(disk)}`);
     if (!upOnFullDisk) {
+      settings.progress(`disk-full: starting on the freed disk: ${listing(disk)}`);
       await broker.launch();
       notes.push('the broker needed the space back to start');
     }
@@ -109,7 +125,7 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
     await delay(share * 0.4);
     const recovered = receipts(durable) - freedAt;
     if (recovered === 0) broken.push('durable sends got no receipt after the space came back (no recovery without a restart)');
-    notes.push(`after freeing: ${recovered} durable receipts without a restart`);
+    notes.push(`after freeing: ${recovered} durable receipts${upOnFullDisk ? ' without a restart' : ' (after the start the full disk refused)'}`);
 
     for (const producer of [...durable, ...plain]) await producer.stop();
     await Promise.all(consumers.map((c) => c.drained()));

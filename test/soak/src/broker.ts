@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 export function brokerConfig(port: number, spec: BrokerSpec): Record<string, unknown> {
   return {
     plugins: [
-      '@wharf/queue-queue', '@wharf/queue-topic', '@wharf/protocol-stomp',
+      '@wharf/queue-queue', '@wharf/queue-topic', '@wharf/queue-pubsub', '@wharf/queue-command', '@wharf/protocol-stomp',
       { use: '@wharf/store-sqlite', options: { path: spec.dbFile ?? join(spec.dir, 'wharf.db') } },
     ],
     listeners: [{ protocol: 'stomp', transport: 'tcp', host: '127.0.0.1', port, options: { ...spec.listenerOptions } }],
@@ -75,9 +75,9 @@ export class SoakBroker {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** The broker's last lines of output, for error messages. */
+  /** The broker's last lines of output since it was last started, without JSON logs and stack frames, for error messages. */
   output(): string {
-    return this.lines.join('\n');
+    return this.lines.filter((l) => !l.startsWith('{') && !/^\s+at /.test(l)).slice(-6).join('\n');
   }
 
   /** Starts it again (same port, same file) after a stop; resolves once it accepts connections. */
@@ -87,6 +87,7 @@ export class SoakBroker {
       stdio: ['ignore', 'pipe', 'pipe'], cwd: dirname(this.configFile),
     });
     this.child = child;
+    this.lines = [];
     this.starts++;
     const keep = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(line);

@@ -78,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       listenerOptions: options.listenerOptions,
       limits: { memoryHighWaterMark: options.memoryHwm * 1024 * 1024, ...options.limits },
     },
+    progress: (line) => process.stderr.write(`soak: ${line}\n`),
     flood: { idleConnections: options.floodConnections, bigFrames: options.floodBigFrames },
   };
   const results: AttackResult[] = [];

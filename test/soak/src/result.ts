@@ -9,6 +9,8 @@ export interface AttackSettings {
   readonly brokerSpec: Omit<BrokerSpec, 'dir' | 'dbFile'>;
   /** Flood sizes (`--flood-*`). */
   readonly flood: FloodSettings;
+  /** A progress line on stderr. */
+  readonly progress: (line: string) => void;
 }
 
 export interface FloodSettings {

@@ -72,6 +72,8 @@ export class Producer extends Worker {
     private readonly bodySize = 128,
     /** Sends awaiting their RECEIPT at once. */
     private readonly window = 16,
+    /** Pause between two sends of one lane, ms (0: as fast as the receipts come). */
+    private readonly paceMs = 0,
   ) {
     super(port);
     ledger.producer(name, durable);
@@ -86,6 +88,7 @@ export class Producer extends Worker {
         if (outcome === 'receipt') this.ledger.receipted(this.name, seq);
         // A RECEIPT that never came leaves the connection in doubt: start a clean one.
         if (outcome === 'timeout') session.destroy();
+        if (this.paceMs > 0) await delay(this.paceMs);
       }
     };
     await Promise.all(Array.from({ length: this.window }, lane));
