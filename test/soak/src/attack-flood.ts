@@ -25,8 +25,10 @@ export async function floodAttack(settings: AttackSettings): Promise<AttackResul
   const limit = openFileLimit();
   const idle = floodConnections(settings.flood.idleConnections, limit);
   const sizing = `ulimit -n ${limit ?? 'unlimited'}: ${idle} idle connections (asked ${settings.flood.idleConnections}), ${settings.flood.bigFrames} unfinished 4 MiB CONNECTs, 2 EOL streams, 1 stuck consumer + 1 unpaced producer`;
-  const quietSeconds = Math.min(3, settings.seconds * 0.1);
-  const floodSeconds = Math.max(settings.seconds - 2 * quietSeconds, 5);
+  const baselineSeconds = Math.min(3, settings.seconds * 0.1);
+  // Long enough for a stalled SEND to time out (5 s) and the next to show whether it recovered.
+  const afterSeconds = Math.min(12, settings.seconds * 0.25);
+  const floodSeconds = Math.max(settings.seconds - baselineSeconds - afterSeconds, 5);
   const dir = mkdtempSync(join(tmpdir(), 'wharf-soak-flood-'));
   const broker = await SoakBroker.start({ dir, ...settings.brokerSpec });
   const pair = new GoodPair(broker.port);
@@ -37,17 +39,21 @@ export async function floodAttack(settings: AttackSettings): Promise<AttackResul
   try {
     pair.start();
     let rss = new RssSampler(() => broker.pid);
-    await delay(quietSeconds * 1000);
+    await delay(baselineSeconds * 1000);
     results.push(row('baseline', rss.stop(), ['the good pair alone']));
 
     rss = new RssSampler(() => broker.pid);
     const attackers = fork(ATTACKERS, [JSON.stringify({ port: broker.port, address: ATTACK_ADDRESS, idle, big: settings.flood.bigFrames })], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // One question at a time: the next answer (or the exit) settles it.
+    let answer: (counters: Counters) => void = () => undefined;
+    attackers.on('message', (counters) => answer(counters as Counters));
+    attackers.once('exit', () => answer({}));
     const ask = (message: 'report' | 'stop'): Promise<Counters> => new Promise((resolve) => {
-      attackers.once('message', (counters) => resolve(counters as Counters));
-      attackers.once('exit', () => resolve({}));
-      attackers.send(message);
+      answer = resolve;
+      if (attackers.connected) attackers.send(message);
+      else resolve({});
     });
     let peakIdle = 0;
     const until = Date.now() + floodSeconds * 1000;
@@ -64,7 +70,7 @@ export async function floodAttack(settings: AttackSettings): Promise<AttackResul
     ], floodBroken));
 
     rss = new RssSampler(() => broker.pid);
-    await delay(quietSeconds * 1000);
+    await delay(afterSeconds * 1000);
     const afterPeak = rss.stop();
     const last = await pair.stop();
     results.push({ ...row('after', afterPeak, ['the attackers gone: does the good pair recover by itself?']), goodPair: last });

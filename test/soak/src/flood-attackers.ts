@@ -84,26 +84,25 @@ async function openMany(n: number, open: () => Promise<void>, batch = 200): Prom
   }
 }
 
+/** Every kind at once: the lockout and the memory build up side by side, as in a real attack. */
 async function main(): Promise<void> {
-  // The stuck pair first: its backlog takes the longest to build.
-  await attacker('stuck', (s) => {
+  const stuck = attacker('stuck', (s) => {
     s.write(CONNECT);
     s.write(frame('SUBSCRIBE', { id: '0', destination: '/queue/soak.flood.stuck', ack: 'auto' }));
     // Read nothing from now on: the broker's writes to it back up.
     setTimeout(() => s.pause(), 200);
   });
-  await attacker('unpaced', (s) => {
+  const unpaced = attacker('unpaced', (s) => {
     s.write(CONNECT);
     pump(s, UNPACED_SEND, () => counters.unpacedSent++);
   });
-  for (let i = 0; i < 2; i++) {
-    await attacker('eol', (s) => {
-      s.write(CONNECT);
-      pump(s, EOLS, (n) => { counters.eolBytes += n; });
-    });
-  }
-  await openMany(plan.big, () => attacker('big', (s) => { s.write(BIG_HEAD); s.write(BIG_PART); }, 'bigOpen'), 50);
-  await openMany(plan.idle, () => attacker('idle', (s) => s.write(CONNECT), 'idleOpen'));
+  const eols = Array.from({ length: 2 }, () => attacker('eol', (s) => {
+    s.write(CONNECT);
+    pump(s, EOLS, (n) => { counters.eolBytes += n; });
+  }));
+  const big = openMany(plan.big, () => attacker('big', (s) => { s.write(BIG_HEAD); s.write(BIG_PART); }, 'bigOpen'), 50);
+  const idle = openMany(plan.idle, () => attacker('idle', (s) => s.write(CONNECT), 'idleOpen'), 500);
+  await Promise.all([stuck, unpaced, ...eols, big, idle]);
 }
 
 process.on('message', (message: string) => {

@@ -29,6 +29,10 @@ export class GoodPair {
   private seq = 0;
   /** seq -> when its RECEIPT came, until the consumer gets it. */
   private readonly awaitingDelivery = new Map<number, number>();
+  /** Delivered before their RECEIPT reached the producer (the broker may do either first). */
+  private readonly deliveredEarly = new Set<number>();
+  /** The producer finishes the send in flight, then stops. */
+  private finishing = false;
   private consumer: Session | undefined;
   private producer: Session | undefined;
 
@@ -64,11 +68,15 @@ export class GoodPair {
     return figures;
   }
 
+  /** Lets the send in flight finish (and count), waits for its delivery, then closes both. */
   async stop(): Promise<LatencyFigures> {
-    // Let the last receipted messages arrive before judging them.
-    await delay(Math.min(this.timeoutMs, 1000));
+    if (this.stopped) return this.window();
+    this.finishing = true;
+    await this.loops[1];
+    const until = Date.now() + this.timeoutMs;
+    while (this.awaitingDelivery.size > 0 && Date.now() < until) await delay(50);
     this.stopped = true;
-    await Promise.all([this.producer?.close(), this.consumer?.close()]);
+    await this.consumer?.close();
     await Promise.all(this.loops);
     return this.window();
   }
@@ -95,7 +103,7 @@ export class GoodPair {
       this.consumer = session;
       const subscribed = await session.subscribe(QUEUE, { ack: 'auto' }, (message) => {
         const id = parseBody(message.body);
-        if (id !== undefined) this.awaitingDelivery.delete(id.seq);
+        if (id !== undefined && !this.awaitingDelivery.delete(id.seq)) this.deliveredEarly.add(id.seq);
       }, this.timeoutMs);
       if (subscribed !== 'receipt') {
         if (!this.stopped) this.fail(`consumer SUBSCRIBE: ${subscribed}${session.errors[0] ? ` (${session.errors[0]})` : ''}`);
@@ -107,18 +115,18 @@ export class GoodPair {
   }
 
   private async produce(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.finishing) {
       const session = await this.open('producer');
       if (session === undefined) continue;
       this.producer = session;
-      for (let i = 0; i < this.reconnectEvery && !this.stopped && !session.closed; i++) {
+      for (let i = 0; i < this.reconnectEvery && !this.finishing && !session.closed; i++) {
         const seq = this.seq++;
         const started = performance.now();
         const outcome = await session.send(QUEUE, messageBody('good', seq, 128), {}, this.timeoutMs);
         if (outcome === 'receipt') {
           this.latencies.push(performance.now() - started);
-          this.awaitingDelivery.set(seq, Date.now());
-        } else if (!this.stopped) {
+          if (!this.deliveredEarly.delete(seq)) this.awaitingDelivery.set(seq, Date.now());
+        } else {
           this.fail(`SEND: ${outcome}${session.errors[0] ? ` (${session.errors[0]})` : ''}`);
           session.destroy();
         }
