@@ -40,9 +40,13 @@ export async function crashAttack(settings: AttackSettings): Promise<AttackResul
       await broker.launch();
       settings.progress(`crash: ${signal} #${kills + terms}, restarted`);
     }
+    settings.progress('crash: stopping the producers');
+    await Promise.all(producers.map((p) => p.stop()));
     settings.progress('crash: draining');
-    for (const producer of producers) await producer.stop();
+    const ticker = setInterval(() => settings.progress(`crash: draining, ${consumers.map((c) => `${c.deliveries} deliveries over ${c.connections} connections`).join(', ')}`), 5000);
     await Promise.all(consumers.map((c) => c.drained()));
+    clearInterval(ticker);
+    settings.progress('crash: drained');
     for (const consumer of consumers) await consumer.stop();
     await broker.kill('SIGTERM');
   } finally {

@@ -11,6 +11,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoakBroker } from './broker.js';
+import { onCleanup } from './cleanup.js';
 import { Ledger } from './ledger.js';
 import type { AttackResult, AttackSettings } from './result.js';
 import { RssSampler } from './rss.js';
@@ -68,6 +69,11 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
     const why = `skipped: mount -t tmpfs failed: ${mount.stderr.trim() || mount.error?.message}`;
     return { attack: 'disk-full', ran: false, skipped: why, falseReceipts: 0, errors: 0, peakRssBytes: 0, notes: [why] };
   }
+  const unmount = (): void => {
+    unmount();
+    forgetUnmount();
+  };
+  const forgetUnmount = onCleanup(unmount);
   const ledger = new Ledger();
   const notes: string[] = [];
   const broken: string[] = [];
@@ -132,9 +138,8 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
   } finally {
     await Promise.all([...consumers, ...durable, ...plain].map((w) => w.stop()));
     await broker?.kill('SIGTERM');
-    // A lazy unmount if something still holds a file there.
-    if (spawnSync('umount', [disk]).status !== 0) spawnSync('umount', ['-l', disk]);
-    rmSync(dir, { recursive: true, force: true });
+    unmount();
+    forgetUnmount();
   }
   const verdict = ledger.verdict();
   const errors = [...durable, ...plain, ...consumers].flatMap((w) => w.errors);

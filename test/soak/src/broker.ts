@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onCleanup } from './cleanup.js';
 
 /** The monorepo root: this file is test/soak/dist/broker.js. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -87,6 +88,8 @@ export class SoakBroker {
       stdio: ['ignore', 'pipe', 'pipe'], cwd: dirname(this.configFile),
     });
     this.child = child;
+    const forget = onCleanup(() => child.kill('SIGKILL'));
+    child.once('exit', forget);
     this.lines = [];
     this.starts++;
     const keep = (chunk: Buffer): void => {

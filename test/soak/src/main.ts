@@ -7,8 +7,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { crashAttack } from './attack-crash.js';
 import { diskFullAttack } from './attack-disk-full.js';
 import { floodAttack } from './attack-flood.js';
+import { cleanupAll } from './cleanup.js';
 import { brokenInvariants, table } from './report.js';
 import type { AttackResult, AttackSettings } from './result.js';
+
+/** Time an attack may take beyond its share: broker starts on a busy machine, the drain. */
+const DEADLINE_SLACK_MS = 120_000;
 
 const ATTACKS = ['crash', 'disk-full', 'flood'] as const;
 type AttackName = (typeof ATTACKS)[number];
@@ -84,13 +88,22 @@ export async function main(argv: string[]): Promise<number> {
   const results: AttackResult[] = [];
   for (const attack of options.attacks) {
     process.stderr.write(`soak: ${attack} for ${settings.seconds.toFixed(0)} s…\n`);
+    // An attack that hangs (a broker that stopped answering) is reported, not waited for.
+    const deadlineMs = settings.seconds * 1000 + DEADLINE_SLACK_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`it did not finish within ${deadlineMs / 1000} s (its share plus ${DEADLINE_SLACK_MS / 1000} s for starts and the drain)`)), deadlineMs);
+    });
     try {
-      results.push(...[await RUN[attack](settings)].flat());
+      results.push(...[await Promise.race([RUN[attack](settings), overdue])].flat());
     } catch (err) {
+      cleanupAll();
       results.push({
         attack, ran: true, falseReceipts: 0, errors: 0, peakRssBytes: 0, notes: [],
         broken: [`the attack could not complete: ${(err as Error).message}`],
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (options.json) for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -100,6 +113,13 @@ export async function main(argv: string[]): Promise<number> {
   return broken.length === 0 ? 0 : 1;
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
 process.exitCode = await main(process.argv.slice(2));
+cleanupAll();
 // Sockets of a failed attack may linger: the figures are out, so leave.
 process.exit();

@@ -52,6 +52,8 @@ abstract class Worker {
       try {
         await this.work(session);
       } finally {
+        // stop() may have come while this connection was being opened: it closed the previous one.
+        if (this.stopped) await session.close();
         await session.whenClosed();
         this.errors.push(...session.errors);
       }
@@ -97,6 +99,7 @@ export class Producer extends Worker {
 
 export class Consumer extends Worker {
   readonly ackOutcomes = noOutcomes();
+  deliveries = 0;
   /** When the last MESSAGE arrived (ms since the epoch), for the drain. */
   lastDeliveryAt = Date.now();
 
@@ -114,6 +117,7 @@ export class Consumer extends Worker {
     const epoch = this.ledger.newEpoch();
     const onMessage = (message: IMessage): void => {
       this.lastDeliveryAt = Date.now();
+      this.deliveries++;
       const id = parseBody(message.body);
       if (id === undefined) return;
       this.ledger.delivered(id.producer, id.seq, epoch, message.headers['redelivered'] === 'true');
