@@ -70,8 +70,9 @@ export async function diskFullAttack(settings: AttackSettings): Promise<AttackRe
     return { attack: 'disk-full', ran: false, skipped: why, falseReceipts: 0, errors: 0, peakRssBytes: 0, notes: [why] };
   }
   const unmount = (): void => {
-    unmount();
-    forgetUnmount();
+    // A lazy unmount if something still holds a file there.
+    if (spawnSync('umount', [disk]).status !== 0) spawnSync('umount', ['-l', disk]);
+    rmSync(dir, { recursive: true, force: true });
   };
   const forgetUnmount = onCleanup(unmount);
   const ledger = new Ledger();

@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       cleanupAll();
       results.push({
         attack, ran: true, falseReceipts: 0, errors: 0, peakRssBytes: 0, notes: [],
-        broken: [`the attack could not complete: ${(err as Error).message}`],
+        broken: [`the attack could not complete: ${(err as Error).message}${process.env.SOAK_DEBUG ? `\n${(err as Error).stack}` : ""}`],
       });
     } finally {
       clearTimeout(timer);
