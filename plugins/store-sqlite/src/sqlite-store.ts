@@ -28,7 +28,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
+import { RecoveryRecords } from './recovery-records.js';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
 import { forEachRun, isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
@@ -96,6 +97,7 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private db: Database.Database | undefined;
   private statements: Statements | undefined;
+  private recoveryRecords: RecoveryRecords | undefined;
   private apply: ((ops: readonly StoreOp[]) => void) | undefined;
   /** Where every message is. Valid only while `indexed`. */
   private readonly index = new SegmentIndex();
@@ -138,6 +140,7 @@ export class SqliteStore implements Store {
     }
     this.db = db;
     this.statements = prepareStatements(db);
+    this.recoveryRecords = new RecoveryRecords(db);
     this.apply = db.transaction((ops: readonly StoreOp[]) => {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i]!);
       this.insertSegments();
@@ -241,10 +244,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  async recovery(): Promise<StoredRecovery> {
+    this.open();
+    return this.recoveryRecords!.read();
+  }
+
   async close(): Promise<void> {
     const db = this.db;
     this.db = undefined;
     this.statements = undefined;
+    this.recoveryRecords = undefined;
     this.apply = undefined;
     this.index.clear();
     this.indexed = false;
@@ -334,6 +343,13 @@ export class SqliteStore implements Store {
       case 'delete-destination':
         this.index.forget(op.name);
         s.deleteDestination.run(op.name);
+        this.recoveryRecords!.forget(op.name);
+        return;
+      case 'horizon':
+        this.recoveryRecords!.horizon(op.destination, op.horizon);
+        return;
+      case 'clean':
+        this.recoveryRecords!.clean(op.clean);
         return;
       default:
         throw new Error(`unknown store operation ${JSON.stringify((op as { op?: unknown }).op)}`);
