@@ -146,9 +146,7 @@ export class Durability {
   }
 
   /** Resolves when a write fails next. */
-  nextFailure(): Promise<void> {
-    return new Promise((resolve) => this.failureWaiters.push(resolve));
-  }
+  nextFailure = (): Promise<void> => new Promise((resolve) => this.failureWaiters.push(resolve));
 
   /** Writes a destination's delivery horizon; resolves once committed (retried after failures). */
   writeHorizon(destination: string, horizon: string): Promise<void> {
@@ -262,7 +260,8 @@ export class Durability {
   }
 
   private apply(op: StoreOp): Promise<void> {
-    const unit = this.options.groupCommit ? this.currentUnit() : this.newUnit();
+    // Per message, a horizon joins the next unit to be written: deliveries do not wait for the queue of appends.
+    const unit = this.options.groupCommit ? this.currentUnit() : (op.op === 'horizon' && this.units[0]) || this.newUnit();
     if (this.runOps !== undefined) {
       unit.ops.push(...this.runOps); // beginRun's batch, ahead of anything else (every horizon)
       this.runOps = undefined;
