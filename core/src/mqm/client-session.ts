@@ -13,6 +13,8 @@ import type { ClientSession, SessionControl } from '../spi/protocol.js';
 import type { Consumer, DestinationStats, Subscription } from '../spi/queue.js';
 import type { ConnectionInfo, Principal, Right } from '../spi/security.js';
 import { commitTransaction, type CommittingSession } from './commit.js';
+import type { DeliveryHorizons } from './delivery-horizons.js';
+import { HorizonConsumer } from './delivery-horizons.js';
 import type { DestinationTable } from './destinations.js';
 import type { IdMinter } from './id-minter.js';
 import type { ProducerPausing } from './producer-pausing.js';
@@ -35,6 +37,8 @@ export interface SessionServices {
   readonly emit: (event: BrokerEvent) => void;
   /** The session ended (the registry forgets it). */
   readonly ended: (session: ClientSessionImpl) => void;
+  /** Crash flags: deliveries wait for their destination's horizon (delivery-horizons.ts); undefined without a store that keeps them. */
+  readonly horizons?: DeliveryHorizons | undefined;
 }
 
 export class ClientSessionImpl implements ClientSession, CommittingSession {
@@ -107,7 +111,10 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
       this.require(name, queueType.rights?.create ?? 'create');
       entry = table.materialize(name);
     }
-    const subscription = entry.destination.attach(consumer);
+    const horizons = this.services.horizons;
+    const guarded = horizons === undefined ? consumer : horizons.wrap(consumer, name);
+    const subscription = entry.destination.attach(guarded);
+    if (guarded instanceof HorizonConsumer) guarded.subscription = subscription;
     this.subscriptions.add(subscription);
     this.services.emit({ type: 'subscribed', session: this.id, destination: name, subscription: consumer.id });
     return subscription;
@@ -240,6 +247,7 @@ export class ClientSessionImpl implements ClientSession, CommittingSession {
   }
 
   private detach(subscription: Subscription): void {
+    if (subscription.consumer instanceof HorizonConsumer) subscription.consumer.end();
     subscription.detach();
     this.services.emit({ type: 'unsubscribed', session: this.id, destination: subscription.destination, subscription: subscription.consumer.id });
   }

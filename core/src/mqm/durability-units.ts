@@ -41,3 +41,41 @@ export function mergeUnits(units: Unit[]): Unit {
   for (const u of units) merged.applied!.promise.then(u.applied!.resolve, u.applied!.reject);
   return merged;
 }
+
+/** The delivery marks of one destination not yet written (message ids): made since the marks last aged, and before. */
+export interface Marks {
+  readonly destination: string;
+  young: Set<string>;
+  old: Set<string>;
+  /** Listed in Durability.marked. */
+  listed: boolean;
+}
+
+/**
+ * Ages the listed marks (Durability.ageMarks): the old ones (they waited a whole delay for an
+ * acknowledgement that did not come) join the unit `unitFor` gives, the young ones become old, and
+ * lists left empty leave `marked`.
+ */
+export function ageMarkLists(marked: Marks[], unitFor: () => Unit): void {
+  let unit: Unit | undefined;
+  let kept = 0;
+  for (let i = 0; i < marked.length; i++) {
+    const marks = marked[i]!;
+    if (marks.old.size > 0) {
+      unit ??= unitFor();
+      const destination = marks.destination;
+      for (const id of marks.old) unit.ops.push({ op: 'delivered', destination, id });
+      unit.applied ??= deferred();
+      marks.old.clear();
+    }
+    if (marks.young.size > 0) {
+      const aged = marks.old;
+      marks.old = marks.young;
+      marks.young = aged;
+      marked[kept++] = marks;
+    } else {
+      marks.listed = false;
+    }
+  }
+  marked.length = kept;
+}

@@ -16,12 +16,10 @@
  * store works again.
  *
  * Delivery marks (a message handed to a client-mode consumer: a restart marks it redelivered) are
- * not awaited by anyone, so they wait: a mark is written with the first batch at least
- * MARK_DELAY_MS after it was made (25 to 50 ms), and an acknowledgement that arrives meanwhile
- * cancels it. A queue whose consumers acknowledge within that time (the usual case under load)
- * writes each message twice (append, remove) instead of three times; a crash loses the marks of
- * the last 50 ms at most (those messages come back with `redelivered: false`; docs/durability.md
- * "What is not"). A clean stop writes every mark.
+ * not awaited, so they wait: written with the first batch at least MARK_DELAY_MS after they were
+ * made (25 to 50 ms); an acknowledgement meanwhile cancels its mark. A crash may lose the last
+ * marks: the delivery horizons (delivery-horizons.ts, written here before the deliveries they
+ * cover, and the `clean` marker written at a clean stop) flag those messages at the next start.
  *
  * `groupCommit: false` (for benchmarks and diagnosis only) writes one transaction per message
  * instead: the copies of one message (a pubsub's children) stay together, every other operation
@@ -31,8 +29,8 @@ import type { Logger } from 'pino';
 import { ErrorCodes, WharfError } from '../errors.js';
 import type { Message } from '../spi/message.js';
 import type { DurableLog } from '../spi/queue.js';
-import type { Store, StoreOp, StoredDestination, StoredMessage } from '../spi/store.js';
-import { deferred, mergeUnits, type Unit } from './durability-units.js';
+import type { Store, StoreOp, StoredDestination, StoredMessage, StoredRecovery } from '../spi/store.js';
+import { ageMarkLists, deferred, mergeUnits, type Marks, type Unit } from './durability-units.js';
 
 export interface DurabilityOptions {
   /** One transaction per batch (default) or per message (benchmarks only). */
@@ -56,13 +54,12 @@ export interface DurabilityStats {
 /** How long a delivery mark waits for its message's acknowledgement before it is written (at most twice that). */
 export const MARK_DELAY_MS = 25;
 
-/** The delivery marks of one destination not yet written (message ids): made since the marks last aged, and before. */
-interface Marks {
-  readonly destination: string;
-  young: Set<string>;
-  old: Set<string>;
-  /** Listed in Durability.marked. */
-  listed: boolean;
+/** What the delivery horizons (delivery-horizons.ts) hear from the durability service. */
+export interface HorizonHooks {
+  /** Called once per destination log: the flag its durable appends set. */
+  flagFor(destination: string): { appended(message: Message): void };
+  /** The destination was deleted. */
+  forget(destination: string): void;
 }
 
 export class Durability {
@@ -84,6 +81,13 @@ export class Durability {
   private commits = 0;
   private operations = 0;
   private failures = 0;
+  /** Set by the MQM when the store keeps horizons (recoverable). */
+  horizonHooks: HorizonHooks | undefined;
+  /** beginRun() was asked: a clean stop may say so. */
+  private runBegun = false;
+  /** What beginRun() asked for, not written yet: goes first into the next unit. */
+  private runOps: StoreOp[] | undefined;
+  private failureWaiters: Array<() => void> = [];
 
   constructor(
     readonly store: Store,
@@ -119,11 +123,46 @@ export class Durability {
     return this.store.replay(destination);
   }
 
+  /** The store keeps delivery horizons and a clean-stop marker (Store.recovery). */
+  get recoverable(): boolean {
+    return typeof this.store.recovery === 'function';
+  }
+  /** What the store's recovery record says (only when recoverable). */
+  recovery(): Promise<StoredRecovery> {
+    return this.store.recovery!();
+  }
+
+  /**
+   * At start, after restore (recoverable stores): the restore's flags and horizons and the run
+   * marked unclean, in one batch ahead of every horizon this run writes (restore.ts).
+   */
+  beginRun(ops: readonly StoreOp[], now: boolean): Promise<void> {
+    this.runBegun = true;
+    this.runOps = [...ops];
+    if (now) return this.apply({ op: 'clean', clean: false });
+    // Nothing to flag or cover: the record may stay as it is until the next write, which brings this along.
+    this.runOps.push({ op: 'clean', clean: false });
+    return Promise.resolve();
+  }
+
+  /** Resolves when a write fails next. */
+  nextFailure = (): Promise<void> => new Promise((resolve) => this.failureWaiters.push(resolve));
+
+  /** Writes a destination's delivery horizon; resolves once committed (retried after failures). */
+  writeHorizon(destination: string, horizon: string): Promise<void> {
+    return this.apply({ op: 'horizon', destination, horizon });
+  }
+
   /** The DurableLog a destination of `type` named `name` gets in its QueueContext. */
   logFor(name: string, type: string): DurableLog {
     const marks: Marks = { destination: name, young: new Set(), old: new Set(), listed: false };
+    const horizon = this.horizonHooks?.flagFor(name);
     return {
-      append: (message) => this.append(name, type, message),
+      append: (message) => {
+        const done = this.append(name, type, message);
+        horizon?.appended(message); // from now on its deliveries wait for the horizon (delivery-horizons.ts)
+        return done;
+      },
       remove: (id) => {
         // Acknowledged before its delivery mark was written: the mark is not needed any more.
         if (marks.listed && !marks.young.delete(id)) marks.old.delete(id);
@@ -162,6 +201,7 @@ export class Durability {
 
   /** Forgets a destination and its messages, if the store knows it. */
   deleteDestination(name: string): void {
+    this.horizonHooks?.forget(name);
     if (!this.known.delete(name)) return;
     void this.apply({ op: 'delete-destination', name });
   }
@@ -178,6 +218,10 @@ export class Durability {
     this.ageMarks(true);
     this.ageMarks(true);
     if (this.units.length > 0) await this.flush();
+    // Everything is written, every delivery mark included: the next start needs no crash flags.
+    if (this.units.length === 0 && this.runBegun) {
+      await this.store.write([{ op: 'clean', clean: true }]).catch((err: unknown) => this.logger.warn({ err }, 'the store could not record the clean stop: the next start flags possibly delivered messages redelivered'));
+    }
     if (this.units.length > 0) {
       const lost = this.units.reduce((n, u) => n + u.ops.length, 0);
       const error = new WharfError(ErrorCodes.STORE, `the store was closed with ${lost} operations unwritten`, {
@@ -216,7 +260,12 @@ export class Durability {
   }
 
   private apply(op: StoreOp): Promise<void> {
-    const unit = this.options.groupCommit ? this.currentUnit() : this.newUnit();
+    // Per message, a horizon joins the next unit to be written: deliveries do not wait for the queue of appends.
+    const unit = this.options.groupCommit ? this.currentUnit() : (op.op === 'horizon' && this.units[0]) || this.newUnit();
+    if (this.runOps !== undefined) {
+      unit.ops.push(...this.runOps); // beginRun's batch, ahead of anything else (every horizon)
+      this.runOps = undefined;
+    }
     unit.ops.push(op);
     unit.applied ??= deferred();
     this.schedule();
@@ -249,27 +298,7 @@ export class Durability {
     const now = Date.now();
     if (!force && now - this.marksAgedAt < MARK_DELAY_MS) return;
     this.marksAgedAt = now;
-    let unit: Unit | undefined;
-    let kept = 0;
-    for (let i = 0; i < marked.length; i++) {
-      const marks = marked[i]!;
-      if (marks.old.size > 0) {
-        unit ??= this.currentUnit();
-        const destination = marks.destination;
-        for (const id of marks.old) unit.ops.push({ op: 'delivered', destination, id });
-        unit.applied ??= deferred();
-        marks.old.clear();
-      }
-      if (marks.young.size > 0) {
-        const aged = marks.old;
-        marks.old = marks.young;
-        marks.young = aged;
-        marked[kept++] = marks;
-      } else {
-        marks.listed = false;
-      }
-    }
-    marked.length = kept;
+    ageMarkLists(marked, () => this.currentUnit());
   }
 
   /** Makes sure a flush comes when the waiting marks are due, should no other write bring one. */
@@ -332,8 +361,8 @@ export class Durability {
       }
       this.commits++;
       this.operations += unit.ops.length;
+      unit.applied?.resolve(); // first: the unit's horizons commit before its messages are delivered
       unit.appended?.resolve();
-      unit.applied?.resolve();
       if (this.failure !== undefined) {
         this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
         this.failure = undefined;
@@ -344,6 +373,9 @@ export class Durability {
 
   private failed(err: unknown, units: Unit[]): void {
     this.failures++;
+    const waiters = this.failureWaiters;
+    this.failureWaiters = [];
+    for (const wake of waiters) wake();
     const reason = err instanceof Error ? err.message : String(err);
     const error = new WharfError(ErrorCodes.STORE, `the store could not write the message: ${reason}`, {
       cause: err,

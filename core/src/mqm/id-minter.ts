@@ -54,6 +54,8 @@ function randomNodeId(): string {
 export class IdMinter {
   /** The node part of every id, NODE_ID_WIDTH characters. */
   readonly nodeId: string;
+  /** The part every id of this minter starts with (start time and node): ids of other runs do not. */
+  readonly run: string;
   private readonly start: string;
   private epoch = 0;
   private prefix: string;
@@ -67,6 +69,7 @@ export class IdMinter {
   constructor(options: IdMinterOptions = {}) {
     this.nodeId = options.nodeId === undefined ? randomNodeId() : normalizeNodeId(options.nodeId);
     this.start = (options.startedAt ?? Date.now()).toString(36).padStart(8, '0') + this.nodeId;
+    this.run = this.start;
     this.prefix = this.epochPrefix();
   }
 
@@ -95,6 +98,15 @@ export class IdMinter {
       queueMicrotask(this.clockExpires);
     }
     return this.clock;
+  }
+
+  /**
+   * The id this minter makes `n` ids after `id` (one of its own), or the last id of `id`'s epoch
+   * when that comes first: ids between the two sort between them. For delivery horizons.
+   */
+  ahead(id: string, n: number): string {
+    const counter = Number(id.slice(-10)) + n;
+    return id.slice(0, -10) + String(Math.min(counter, 2 * EPOCH_SIZE - 1));
   }
 
   private epochPrefix(): string {

@@ -27,6 +27,7 @@ import type { ConnectionInfo, Credentials } from '../spi/security.js';
 import { UncheckedAdmin } from './admin-api.js';
 import type { ClientSessionImpl } from './client-session.js';
 import { DestinationTable } from './destinations.js';
+import { DeliveryHorizons } from './delivery-horizons.js';
 import type { Durability } from './durability.js';
 import { EventBus } from './events.js';
 import type { FlowController, FlowListener } from './flow-control.js';
@@ -74,6 +75,8 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
   private readonly router: Router;
   private readonly logger: Logger;
   private readonly durability: Durability | undefined;
+  /** Crash flags (delivery-horizons.ts), when the store keeps horizons. */
+  private readonly horizons: DeliveryHorizons | undefined;
 
   constructor(options: MqmOptions) {
     const { logger } = options;
@@ -85,6 +88,16 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     const events = this.events = new EventBus(logger);
     const emit = events.emitter;
     this.minter = options.minter ?? new IdMinter();
+    const durability = options.durability;
+    if (durability?.recoverable) {
+      const minter = this.minter;
+      this.horizons = new DeliveryHorizons({
+        writeHorizon: (destination, horizon) => durability.writeHorizon(destination, horizon),
+        run: minter.run,
+        ahead: (id, n) => minter.ahead(id, n),
+      });
+      durability.horizonHooks = this.horizons;
+    }
     this.table = new DestinationTable({
       router: options.router, queueTypes: options.queueTypes, logger, emit,
       maxNameLength: options.limits.maxDestinationLength, durability: options.durability,
@@ -101,7 +114,7 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
     }, name, queueType, holding);
     this.sessions.wire({
       table: this.table, security: options.security, pausing: this.pausing, admin: this.admin,
-      minter: this.minter, logger, limits: options.limits, emit,
+      minter: this.minter, logger, limits: options.limits, emit, horizons: this.horizons,
     });
   }
 
@@ -202,8 +215,8 @@ export class MessageQueueManager implements BrokerApi, AdminApi, FlowListener {
 
   /** Recreates what the durable store kept (restore.ts). Runs at start, before any listener opens. */
   async restore(): Promise<RestoreResult> {
-    if (this.durability === undefined) return { destinations: 0, messages: 0 };
-    return restoreFromStore(this.durability, this.table, this.graph, this.router, this.logger);
+    if (this.durability === undefined) return { destinations: 0, messages: 0, flagged: 0 };
+    return restoreFromStore(this.durability, this.table, this.graph, this.router, this.logger, this.horizons, this.minter.run);
   }
 
   /** Runs `setUp` without recording what it creates in the store (destinations the config makes at each start). */

@@ -41,8 +41,30 @@ export type StoreOp =
   | { readonly op: 'purge'; readonly destination: string }
   /** Creates or replaces a destination record. */
   | { readonly op: 'save-destination'; readonly destination: StoredDestination }
-  /** Forgets a destination record and every message of that destination. */
-  | { readonly op: 'delete-destination'; readonly name: string };
+  /** Forgets a destination record and every message of that destination (and its horizon). */
+  | { readonly op: 'delete-destination'; readonly name: string }
+  /**
+   * Optional (only for stores with `recovery()`): keeps `horizon`, text core makes and reads, as
+   * `destination`'s delivery horizon, replacing the one before; `null` forgets it. It needs no
+   * destination record or messages.
+   */
+  | { readonly op: 'horizon'; readonly destination: string; readonly horizon: string | null }
+  /**
+   * Optional (only for stores with `recovery()`): keeps whether the broker stopped cleanly. Core
+   * writes `false` at start, before any delivery, and `true` with its last batch at a clean stop.
+   */
+  | { readonly op: 'clean'; readonly clean: boolean };
+
+/**
+ * What a store with `recovery()` keeps for crash flags (docs/durability.md, "After a crash"):
+ * whether the last broker on it stopped cleanly, and the delivery horizons core wrote.
+ */
+export interface StoredRecovery {
+  /** The value of the last `clean` operation; true for a store never given one. */
+  readonly clean: boolean;
+  /** The destinations' horizons, as the last `horizon` operation for each left them. */
+  readonly horizons: ReadonlyMap<string, string>;
+}
 
 export interface Store {
   /** The name `store.use` selects in the config (`sqlite`, `memory`). */
@@ -65,4 +87,10 @@ export interface Store {
   replay(destination: string): AsyncIterable<StoredMessage>;
   /** Releases the store (files, locks). Written batches stay; setup() opens it again. */
   close(): Promise<void>;
+  /**
+   * Optional: what the `horizon` and `clean` operations left (after setup). A store with it must
+   * apply those operations like any other (in order, atomically with their batch). A store
+   * without it is never given them, and core then marks every restored message redelivered.
+   */
+  recovery?(): Promise<StoredRecovery>;
 }

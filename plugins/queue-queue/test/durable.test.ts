@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import { ErrorCodes, MARK_DELAY_MS, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, MARK_DELAY_MS, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
 import { connectClient, expectWharfError, message, replayAll, settle, startTestBroker, type TestClient } from '@wharf/testkit';
 import { MemoryStore, memoryStorePlugin } from '@wharf/store-memory';
 import queuePlugin from '../src/index.js';
@@ -46,6 +46,10 @@ class GatedStore implements Store {
 
   replay(destination: string): AsyncIterable<StoredMessage> {
     return this.inner.replay(destination);
+  }
+
+  recovery(): Promise<StoredRecovery> {
+    return this.inner.recovery();
   }
 
   close(): Promise<void> {
@@ -153,6 +157,7 @@ describe('queue with a durable store', () => {
     expect(broker.durability!.stats.failing).to.equal(true);
     store.inner.failWrites();
     await client.session.send('/queue/a', persistent('after'));
+    await flushed(); // its delivery horizon was retried with it (docs/durability.md, "After a crash")
     expect(consumer.bodies).to.deep.equal(['plain', 'after']);
     expect(broker.durability!.stats.failing).to.equal(false);
     await flushed();
@@ -271,7 +276,8 @@ describe('queue with a durable store', () => {
   it('writes one transaction per message with groupCommit: false (for benchmarks)', async () => {
     await start({ store: { use: 'memory', groupCommit: false } });
     await Promise.all(Array.from({ length: 20 }, (_, i) => client.session.send('/queue/slow', persistent(`m${i}`))));
-    expect(store.writes.map(appendsIn)).to.deep.equal(Array.from({ length: 20 }, () => 1));
+    // Writes without appends are the queue's delivery horizon (no consumer here: the first append's guess).
+    expect(store.writes.map(appendsIn).filter((n) => n > 0)).to.deep.equal(Array.from({ length: 20 }, () => 1));
     expect(text(await replayAll(store.inner, '/queue/slow'))).to.deep.equal(Array.from({ length: 20 }, (_, i) => `m${i}`));
   });
 });

@@ -3,7 +3,7 @@
  * close() keeps what was written and setup() opens it again, so a test restarts a broker on the
  * same instance to check what survives; a new instance starts empty. Nothing survives the process.
  */
-import type { Message, Store, StoreOp, StoredDestination, StoredMessage } from '@wharf/core';
+import type { Message, Store, StoreOp, StoredDestination, StoredMessage, StoredRecovery } from '@wharf/core';
 
 interface Entry {
   readonly message: Message;
@@ -16,7 +16,9 @@ type Prepared =
   | { readonly op: 'delivered' | 'remove'; readonly destination: string; readonly id: string }
   | { readonly op: 'purge'; readonly destination: string }
   | { readonly op: 'save-destination'; readonly destination: StoredDestination }
-  | { readonly op: 'delete-destination'; readonly name: string };
+  | { readonly op: 'delete-destination'; readonly name: string }
+  | { readonly op: 'horizon'; readonly destination: string; readonly horizon: string | null }
+  | { readonly op: 'clean'; readonly clean: boolean };
 
 export class MemoryStore implements Store {
   readonly name: string;
@@ -26,6 +28,9 @@ export class MemoryStore implements Store {
   /** Per destination: id -> entry, in append order. */
   private readonly messages = new Map<string, Map<string, Entry>>();
   private fault: Error | undefined;
+  /** The recovery record (Store.recovery): the clean-stop marker and the delivery horizons. */
+  private clean = true;
+  private readonly horizons = new Map<string, string>();
 
   constructor(options: { readonly name?: string } = {}) {
     this.name = options.name ?? 'memory';
@@ -66,6 +71,11 @@ export class MemoryStore implements Store {
     for (const entry of entries) yield { message: entry.message, deliveryCount: entry.deliveryCount };
   }
 
+  async recovery(): Promise<StoredRecovery> {
+    this.assertOpen();
+    return { clean: this.clean, horizons: new Map(this.horizons) };
+  }
+
   async close(): Promise<void> {
     this.opened = false;
   }
@@ -95,6 +105,14 @@ export class MemoryStore implements Store {
       case 'delete-destination':
         this.records.delete(op.name);
         this.messages.delete(op.name);
+        this.horizons.delete(op.name);
+        break;
+      case 'horizon':
+        if (op.horizon === null) this.horizons.delete(op.destination);
+        else this.horizons.set(op.destination, op.horizon);
+        break;
+      case 'clean':
+        this.clean = op.clean;
         break;
     }
   }
@@ -130,6 +148,10 @@ function prepare(op: StoreOp): Prepared {
     }
     case 'delete-destination':
       return { op: 'delete-destination', name: String(op.name) };
+    case 'horizon':
+      return { op: 'horizon', destination: String(op.destination), horizon: op.horizon === null ? null : String(op.horizon) };
+    case 'clean':
+      return { op: 'clean', clean: op.clean === true };
     default:
       throw new Error(`unknown store operation ${JSON.stringify((op as { op?: unknown }).op)}`);
   }

@@ -19,6 +19,7 @@
  * same with the destination's name and a UNIQUE (destination, id) index. Setup converts either in
  * one transaction (all or nothing), keeping every message, its order and its delivery count.
  */
+import { RECOVERY_TABLE } from './recovery-records.js';
 import type Database from 'better-sqlite3';
 import { SegmentEncoder, type SegmentRecord } from './segment-codec.js';
 
@@ -82,6 +83,7 @@ export function prepareSchema(db: Database.Database, path: string): void {
   db.exec(DESTINATIONS);
   db.exec(DESTINATION_KEYS);
   db.exec(SEGMENTS);
+  db.exec(RECOVERY_TABLE);
   if (version < SCHEMA_VERSION && hasTable(db, 'messages')) {
     // Format 1 (or the unversioned files before it, the same tables) names destinations in every row.
     convertRows(db, version < 2);

@@ -33,8 +33,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, WharfError, type Logger, type Message, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
 import { DiskSpace, diskFullError, isDiskFull, JOURNAL_SIZE_LIMIT, PROBE_MS } from './disk-space.js';
+import { RecoveryRecords } from './recovery-records.js';
 import { prepareSchema } from './schema.js';
 import { decodeSegment, SegmentEncoder, segmentIds } from './segment-codec.js';
 import { forEachRun, isRemoved, MAX_SEQ, SegmentIndex, seqOf, SLOT_SPACE, type Segment } from './segment-index.js';
@@ -102,6 +103,7 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private db: Database.Database | undefined;
   private statements: Statements | undefined;
+  private recoveryRecords: RecoveryRecords | undefined;
   private apply: ((ops: readonly StoreOp[]) => void) | undefined;
   /** Where every message is. Valid only while `indexed`. */
   private readonly index = new SegmentIndex();
@@ -161,6 +163,7 @@ export class SqliteStore implements Store {
     this.db = db;
     if (path !== ':memory:') this.space = new DiskSpace(db, path, this.options.logger);
     this.statements = prepareStatements(db);
+    this.recoveryRecords = new RecoveryRecords(db);
     this.apply = db.transaction((ops: readonly StoreOp[]) => {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i]!);
       this.insertSegments();
@@ -279,6 +282,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  async recovery(): Promise<StoredRecovery> {
+    this.open();
+    return this.recoveryRecords!.read();
+  }
+
   async close(): Promise<void> {
     this.closeFile();
   }
@@ -289,6 +297,7 @@ export class SqliteStore implements Store {
     this.space = undefined;
     this.db = undefined;
     this.statements = undefined;
+    this.recoveryRecords = undefined;
     this.apply = undefined;
     this.index.clear();
     this.indexed = false;
@@ -386,6 +395,13 @@ export class SqliteStore implements Store {
       case 'delete-destination':
         this.index.forget(op.name);
         s.deleteDestination.run(op.name);
+        this.recoveryRecords!.forget(op.name);
+        return;
+      case 'horizon':
+        this.recoveryRecords!.horizon(op.destination, op.horizon);
+        return;
+      case 'clean':
+        this.recoveryRecords!.clean(op.clean);
         return;
       default:
         throw new Error(`unknown store operation ${JSON.stringify((op as { op?: unknown }).op)}`);

@@ -276,6 +276,58 @@ export function describeStore(name: string, options: StoreSuiteOptions, setup: S
       expect(ids(await replayAll(store, '/queue/b'))).to.deep.equal(['msg-201']);
     });
 
+    it('keeps its recovery record (clean-stop marker, delivery horizons) across close and reopen, when it has one', async () => {
+      let store = await open();
+      if (store.recovery === undefined) {
+        // Store.recovery is optional: core then flags every restored message redelivered.
+        expect(store.recovery, 'a store without recovery() (core never gives it horizon or clean operations)').to.equal(undefined);
+        return;
+      }
+      const record = async (s: Store) => {
+        const r = await s.recovery!();
+        return { clean: r.clean, horizons: Object.fromEntries(r.horizons) };
+      };
+      expect(await record(store), 'a new store: clean, no horizons').to.deep.equal({ clean: true, horizons: {} });
+      await store.write([
+        { op: 'horizon', destination: '/queue/a', horizon: '{"upTo":"a-1"}' },
+        { op: 'horizon', destination: '/queue/b', horizon: 'b-1' },
+        { op: 'clean', clean: false },
+        append('/queue/a', storeMessage(1)),
+      ]);
+      store = await reopen(store);
+      expect(await record(store), 'after a restart').to.deep.equal({ clean: false, horizons: { '/queue/a': '{"upTo":"a-1"}', '/queue/b': 'b-1' } });
+      await store.write([{ op: 'horizon', destination: '/queue/a', horizon: 'a-2' }, { op: 'horizon', destination: '/queue/b', horizon: null }]);
+      await store.write([{ op: 'clean', clean: true }]);
+      store = await reopen(store);
+      expect(await record(store), 'replaced, forgotten with null, marked clean').to.deep.equal({ clean: true, horizons: { '/queue/a': 'a-2' } });
+      expect(ids(await replayAll(store, '/queue/a')), 'messages are untouched').to.deep.equal(['msg-1']);
+    });
+
+    it('forgets a horizon with its destination, and applies recovery operations atomically with their batch', async () => {
+      let store = await open();
+      if (store.recovery === undefined) {
+        expect(store.recovery, 'a store without recovery()').to.equal(undefined);
+        return;
+      }
+      await store.write([
+        { op: 'save-destination', destination: { name: '/queue/gone', type: 'queue' } },
+        { op: 'horizon', destination: '/queue/gone', horizon: 'g' },
+        { op: 'horizon', destination: '/queue/kept', horizon: 'k' },
+      ]);
+      await store.write([{ op: 'delete-destination', name: '/queue/gone' }]);
+      let failed = false;
+      try {
+        await store.write([{ op: 'horizon', destination: '/queue/kept', horizon: 'k-2' }, { op: 'clean', clean: false }, append('/queue/kept', poisoned(storeMessage(1)))]);
+      } catch {
+        failed = true;
+      }
+      expect(failed, 'write() rejects').to.equal(true);
+      store = await reopen(store);
+      const r = await store.recovery!();
+      expect(r.clean, 'the failed batch did not mark the store unclean').to.equal(true);
+      expect(Object.fromEntries(r.horizons), 'the deleted destination\'s horizon is gone; the failed batch changed none').to.deep.equal({ '/queue/kept': 'k' });
+    });
+
     it('replays what a model of the contract holds, after every batch and restart of random histories', async function () {
       this.timeout(120_000);
       const open = async (folder: string): Promise<Store> => {

@@ -3,7 +3,7 @@
  * depend on @wharf/store-memory, whose tests depend on the testkit), and a wrapper around any
  * Store whose writes can be made to fail, as a full or vanished disk would.
  */
-import { ErrorCodes, WharfError, definePlugin, type Message, type PluginDefinition, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, WharfError, definePlugin, type Message, type PluginDefinition, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
 
 /**
  * The Store contract in memory. The instance is the "disk": close() keeps what was written and
@@ -13,6 +13,8 @@ export class InMemoryTestStore implements Store {
   readonly name = 'testkit-memory';
   private readonly records = new Map<string, StoredDestination>();
   private readonly messages = new Map<string, Map<string, { message: Message; deliveryCount: number }>>();
+  private clean = true;
+  private readonly horizons = new Map<string, string>();
 
   async setup(): Promise<void> {}
 
@@ -26,6 +28,10 @@ export class InMemoryTestStore implements Store {
 
   async *replay(destination: string): AsyncIterable<StoredMessage> {
     for (const entry of [...(this.messages.get(destination)?.values() ?? [])]) yield { ...entry };
+  }
+
+  async recovery(): Promise<StoredRecovery> {
+    return { clean: this.clean, horizons: new Map(this.horizons) };
   }
 
   async close(): Promise<void> {}
@@ -56,6 +62,14 @@ export class InMemoryTestStore implements Store {
       case 'delete-destination':
         this.records.delete(op.name);
         this.messages.delete(op.name);
+        this.horizons.delete(op.name);
+        break;
+      case 'horizon':
+        if (op.horizon === null) this.horizons.delete(op.destination);
+        else this.horizons.set(op.destination, op.horizon);
+        break;
+      case 'clean':
+        this.clean = op.clean;
         break;
     }
   }
@@ -68,8 +82,12 @@ export class FaultInjectingStore implements Store {
   /** Writes refused since the store was made. */
   refused = 0;
 
+  /** The inner store's, when it has one (Store.recovery is optional). */
+  readonly recovery?: () => Promise<StoredRecovery>;
+
   constructor(private readonly inner: Store) {
     this.name = inner.name;
+    if (inner.recovery !== undefined) this.recovery = () => inner.recovery!();
   }
 
   failWrites(failing: boolean): void {

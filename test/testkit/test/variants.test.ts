@@ -52,6 +52,7 @@ const STORES: Readonly<Record<string, readonly string[]>> = {
   'keeps-caller-buffers': ['keeps the bytes and headers it was given'],
   'replays-newest-first': ['replays the messages of a destination in append order'],
   'purge-drops-record': ['empties one destination with purge and keeps its record'],
+  'forgets-recovery': ['keeps its recovery record (clean-stop marker, delivery horizons) across close and reopen'],
 };
 const AUTHENTICATORS: Readonly<Record<string, readonly string[]>> = {
   'accepts-any-passcode': ['rejects a wrong password', "rejects one user's password given for another user"],

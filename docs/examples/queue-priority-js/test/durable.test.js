@@ -130,6 +130,7 @@ class FailingStore {
    * @returns {AsyncIterable<StoredMessage>}
    */
   replay(destination) { return this.#inner.replay(destination); }
+  recovery() { return this.#inner.recovery(); }
   close() { return this.#inner.close(); }
 }
 

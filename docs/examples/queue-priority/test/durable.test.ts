@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
-import { ErrorCodes, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { ErrorCodes, type Broker, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
 import { connectClient, expectWharfError, message, settle, startTestBroker, type TestClient } from '@wharf/testkit';
 import sqliteStorePlugin from '@wharf/store-sqlite';
 import { MemoryStore, memoryStorePlugin } from '@wharf/store-memory';
@@ -106,6 +106,7 @@ class FailingStore implements Store {
   }
   destinations(): Promise<StoredDestination[]> { return this.inner.destinations(); }
   replay(destination: string): AsyncIterable<StoredMessage> { return this.inner.replay(destination); }
+  recovery(): Promise<StoredRecovery> { return this.inner.recovery(); }
   close(): Promise<void> { return this.inner.close(); }
 }
 

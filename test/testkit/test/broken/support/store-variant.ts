@@ -2,7 +2,7 @@
  * Building blocks for the deliberately broken stores: each is @wharf/store-memory's MemoryStore
  * with one bug put in, as a plugin providing the store `memory` (so store-memory's profile runs it).
  */
-import { definePlugin, type PluginDefinition, type Store, type StoreOp, type StoredDestination, type StoredMessage } from '@wharf/core';
+import { definePlugin, type PluginDefinition, type Store, type StoreOp, type StoredDestination, type StoredMessage, type StoredRecovery } from '@wharf/core';
 import { MemoryStore } from '@wharf/store-memory';
 
 /** A store that forwards everything to a fresh MemoryStore; variants override what they break. */
@@ -24,6 +24,10 @@ export class WrappedStore implements Store {
 
   replay(destination: string): AsyncIterable<StoredMessage> {
     return this.inner.replay(destination);
+  }
+
+  recovery(): Promise<StoredRecovery> {
+    return this.inner.recovery();
   }
 
   close(): Promise<void> {
