@@ -33,6 +33,12 @@ export interface Unit {
   appended?: Deferred;
   /** Settles its other operations: they are retried after a failure, so this resolves late. */
   applied?: Deferred;
+  /**
+   * What a failed write left (no appends): written as a transaction of its own, appends never join it.
+   * Appends refused again and again (a full disk) then cannot keep acknowledgements and delivery
+   * horizons from committing (docs/durability.md, "When the store fails").
+   */
+  sealed?: boolean;
 }
 
 export function mergeUnits(units: Unit[]): Unit {

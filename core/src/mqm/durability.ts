@@ -81,6 +81,8 @@ export class Durability {
   private commits = 0;
   private operations = 0;
   private failures = 0;
+  /** The failure was logged, and no write but a failure's leftovers committed since. */
+  private failureLogged = false;
   /** Set by the MQM when the store keeps horizons (recoverable). */
   horizonHooks: HorizonHooks | undefined;
   /** beginRun() was asked: a clean stop may say so. */
@@ -273,7 +275,8 @@ export class Durability {
   }
 
   private currentUnit(): Unit {
-    return this.units[this.units.length - 1] ?? this.newUnit();
+    const last = this.units[this.units.length - 1];
+    return last !== undefined && last.sealed !== true ? last : this.newUnit();
   }
 
   private newUnit(messageId?: string): Unit {
@@ -364,9 +367,14 @@ export class Durability {
       unit.applied?.resolve(); // first: the unit's horizons commit before its messages are delivered
       unit.appended?.resolve();
       if (this.failure !== undefined) {
-        this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
         this.failure = undefined;
         this.retryDelay = this.options.retryDelayMs ?? 50;
+      }
+      // The leftovers of a failure committing alone (sealed) do not say that the store works: a
+      // full disk may take them and still refuse every append.
+      if (this.failureLogged && unit.sealed !== true) {
+        this.failureLogged = false;
+        this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
       }
     }
   }
@@ -383,7 +391,8 @@ export class Durability {
         ? `the message was not accepted: ${err.hint}`
         : 'the message was not accepted: send it again later; the broker retries the store by itself (check disk space and the store\'s log)',
     });
-    if (this.failure === undefined) {
+    if (!this.failureLogged) {
+      this.failureLogged = true;
       this.logger.error({ err, store: this.store.name }, 'the store failed: durable messages are refused until it works again (other traffic goes on)');
     } else {
       this.logger.debug({ err: reason }, 'the store still fails');
@@ -401,10 +410,11 @@ export class Durability {
       if (unit.applied) carry.applied!.promise.then(unit.applied.resolve, unit.applied.reject);
       carried.push(carry);
     }
-    // Ahead of what was asked for while this batch was being written.
-    this.units = this.options.groupCommit && carried.length > 0
-      ? [mergeUnits(carried), ...this.units]
-      : [...carried, ...this.units];
+    // Ahead of what was asked for while this batch was being written, and sealed: new appends go
+    // into a unit of their own after it, so that a refusal of theirs cannot hold it back.
+    if (this.options.groupCommit && carried.length > 1) carried.splice(0, carried.length, mergeUnits(carried));
+    for (const unit of carried) unit.sealed = true;
+    this.units = [...carried, ...this.units];
   }
 
   private scheduleRetry(): void {
