@@ -147,7 +147,7 @@ export class DiskSpace {
     const appends = appendedBytes(ops) > 0;
     if (!released && !appends && !this.stuck) {
       this.stuck = true;
-      this.logger?.error({ path: this.path, ballast: this.ballast.path }, 'sqlite store: the disk is full and the reserve file is used up: acknowledgements, delivery horizons and the clean-stop marker cannot be written; deliveries of stored messages wait until there is room (free space on the disk)');
+      this.logger?.error({ path: this.path, ballast: this.ballast.path }, 'sqlite store: the disk is full and the reserve file is used up (or there was no room to write one): acknowledgements, delivery horizons and the clean-stop marker cannot be written; deliveries of stored messages wait until there is room (free space on the disk)');
     }
     return { error: diskFullError(this.path, NO_ROOM(this.path), err), retry: released && !appends };
   }
