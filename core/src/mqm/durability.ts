@@ -30,7 +30,7 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { Message } from '../spi/message.js';
 import type { DurableLog } from '../spi/queue.js';
 import type { Store, StoreOp, StoredDestination, StoredMessage, StoredRecovery } from '../spi/store.js';
-import { ageMarkLists, deferred, mergeUnits, type Marks, type Unit } from './durability-units.js';
+import { ageMarkLists, carryLeftovers, deferred, type Marks, type Unit } from './durability-units.js';
 
 export interface DurabilityOptions {
   /** One transaction per batch (default) or per message (benchmarks only). */
@@ -398,22 +398,8 @@ export class Durability {
       this.logger.debug({ err: reason }, 'the store still fails');
     }
     this.failure = error;
-    const carried: Unit[] = [];
-    for (const unit of units) {
-      unit.appended?.reject(error);
-      const rest = unit.ops.filter((op) => op.op !== 'append');
-      if (rest.length === 0) {
-        unit.applied?.resolve(); // nothing of it remains to write
-        continue;
-      }
-      const carry: Unit = { ops: rest, applied: deferred() };
-      if (unit.applied) carry.applied!.promise.then(unit.applied.resolve, unit.applied.reject);
-      carried.push(carry);
-    }
-    // Ahead of what was asked for while this batch was being written, and sealed: new appends go
-    // into a unit of their own after it, so that a refusal of theirs cannot hold it back.
-    if (this.options.groupCommit && carried.length > 1) carried.splice(0, carried.length, mergeUnits(carried));
-    for (const unit of carried) unit.sealed = true;
+    // Ahead of what was asked for while this batch was being written.
+    const carried = carryLeftovers(units, error, this.options.groupCommit);
     this.units = [...carried, ...this.units];
   }
 
