@@ -30,7 +30,7 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { Message } from '../spi/message.js';
 import type { DurableLog } from '../spi/queue.js';
 import type { Store, StoreOp, StoredDestination, StoredMessage, StoredRecovery } from '../spi/store.js';
-import { ageMarkLists, deferred, mergeUnits, type Marks, type Unit } from './durability-units.js';
+import { ageMarkLists, carryLeftovers, deferred, type Marks, type Unit } from './durability-units.js';
 
 export interface DurabilityOptions {
   /** One transaction per batch (default) or per message (benchmarks only). */
@@ -81,6 +81,8 @@ export class Durability {
   private commits = 0;
   private operations = 0;
   private failures = 0;
+  /** The failure was logged, and no write but a failure's leftovers committed since. */
+  private failureLogged = false;
   /** Set by the MQM when the store keeps horizons (recoverable). */
   horizonHooks: HorizonHooks | undefined;
   /** beginRun() was asked: a clean stop may say so. */
@@ -273,7 +275,8 @@ export class Durability {
   }
 
   private currentUnit(): Unit {
-    return this.units[this.units.length - 1] ?? this.newUnit();
+    const last = this.units[this.units.length - 1];
+    return last !== undefined && last.sealed !== true ? last : this.newUnit();
   }
 
   private newUnit(messageId?: string): Unit {
@@ -364,9 +367,14 @@ export class Durability {
       unit.applied?.resolve(); // first: the unit's horizons commit before its messages are delivered
       unit.appended?.resolve();
       if (this.failure !== undefined) {
-        this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
         this.failure = undefined;
         this.retryDelay = this.options.retryDelayMs ?? 50;
+      }
+      // The leftovers of a failure committing alone (sealed) do not say that the store works: a
+      // full disk may take them and still refuse every append.
+      if (this.failureLogged && unit.sealed !== true) {
+        this.failureLogged = false;
+        this.logger.info({ failures: this.failures }, 'the store works again: durable messages are accepted');
       }
     }
   }
@@ -383,28 +391,16 @@ export class Durability {
         ? `the message was not accepted: ${err.hint}`
         : 'the message was not accepted: send it again later; the broker retries the store by itself (check disk space and the store\'s log)',
     });
-    if (this.failure === undefined) {
+    if (!this.failureLogged) {
+      this.failureLogged = true;
       this.logger.error({ err, store: this.store.name }, 'the store failed: durable messages are refused until it works again (other traffic goes on)');
     } else {
       this.logger.debug({ err: reason }, 'the store still fails');
     }
     this.failure = error;
-    const carried: Unit[] = [];
-    for (const unit of units) {
-      unit.appended?.reject(error);
-      const rest = unit.ops.filter((op) => op.op !== 'append');
-      if (rest.length === 0) {
-        unit.applied?.resolve(); // nothing of it remains to write
-        continue;
-      }
-      const carry: Unit = { ops: rest, applied: deferred() };
-      if (unit.applied) carry.applied!.promise.then(unit.applied.resolve, unit.applied.reject);
-      carried.push(carry);
-    }
     // Ahead of what was asked for while this batch was being written.
-    this.units = this.options.groupCommit && carried.length > 0
-      ? [mergeUnits(carried), ...this.units]
-      : [...carried, ...this.units];
+    const carried = carryLeftovers(units, error, this.options.groupCommit);
+    this.units = [...carried, ...this.units];
   }
 
   private scheduleRetry(): void {

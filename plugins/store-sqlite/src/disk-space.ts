@@ -19,13 +19,17 @@
  *   free even after a checkpoint: the reserve is room for the acknowledgements and checkpoints
  *   that free space. Batches without appends always go ahead.
  * A write that fails with SQLITE_FULL all the same (another process took the space) is rolled
- * back, brings a checkpoint (PASSIVE: once the WAL is copied, the next write reuses its blocks
- * without asking the disk for more) and gives the same error; the next batch tries again.
+ * back, releases the ballast (ballast.ts: a file of up to 1 MiB the store keeps for this), brings a
+ * checkpoint (PASSIVE: once the WAL is copied, the next write reuses its blocks without asking the
+ * disk for more) and gives the same error — except a batch without appends, which the store then
+ * writes again at once, into the room the ballast gave back. The ballast is written again once the
+ * disk has room for it and the reserve.
  */
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ErrorCodes, WharfError, type Logger, type StoreOp } from '@wharf/core';
+import { Ballast } from './ballast.js';
 
 /**
  * SQLite's `journal_size_limit`: after a checkpoint the WAL file is cut back to this size. Above
@@ -85,6 +89,10 @@ export class DiskSpace {
   private readonly pageSize: number;
   /** When a checkpoint was last tried. */
   private checkpointedAt = 0;
+  /** The file of room kept for the writes a full disk must still take. */
+  readonly ballast: Ballast;
+  /** A batch without appends failed with the ballast gone (logged once, until a write commits). */
+  private stuck = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -94,7 +102,9 @@ export class DiskSpace {
     this.walPath = `${path}-wal`;
     this.dir = dirname(path);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
-    this.look(); // a low disk is looked at from the first batch on
+    const look = this.look(); // a low disk is looked at from the first batch on
+    this.ballast = new Ballast(path, logger);
+    this.ballast.setup(look.free, look.total, reserveOf(look));
   }
 
   /**
@@ -123,16 +133,31 @@ export class DiskSpace {
     throw diskFullError(this.path, `${look.free} bytes are free on the disk of ${this.path}, less than this batch needs (about ${need(look) - reserveOf(look)}) plus the ${reserveOf(look)} kept for acknowledgements`);
   }
 
-  /** After a write that failed (already rolled back): a full disk gets a checkpoint and the clear error. */
-  failed(err: unknown): unknown {
-    if (!isDiskFull(err)) return err;
+  /**
+   * After a write of `ops` that failed (already rolled back). A full disk releases the ballast,
+   * gets a checkpoint (into the released room, so that the WAL can be written again) and the clear
+   * error; `retry` is true when the ballast was just released and the batch has no appends: it is
+   * one of the small writes the ballast is for, and may be written again at once.
+   */
+  failed(err: unknown, ops: readonly StoreOp[]): { error: unknown; retry: boolean } {
+    if (!isDiskFull(err)) return { error: err, retry: false };
+    const released = this.ballast.release('a write found no room');
     this.refused(this.look().free);
     this.checkpoint('PASSIVE');
-    return diskFullError(this.path, NO_ROOM(this.path), err);
+    const appends = appendedBytes(ops) > 0;
+    if (!released && !appends && !this.stuck) {
+      this.stuck = true;
+      this.logger?.error({ path: this.path, ballast: this.ballast.path }, 'sqlite store: the disk is full and the reserve file is used up (or there was no room to write one): acknowledgements, delivery horizons and the clean-stop marker cannot be written; deliveries of stored messages wait until there is room (free space on the disk)');
+    }
+    return { error: diskFullError(this.path, NO_ROOM(this.path), err), retry: released && !appends };
   }
 
   /** After a committed write, with the store's live segments now. Looks at the disk at most once per CHECK_INTERVAL_MS unless it is low. */
   committed(liveSegments: number): void {
+    if (this.stuck) {
+      this.stuck = false;
+      this.logger?.info({ path: this.path }, 'sqlite store: writes go in again; deliveries of stored messages go on');
+    }
     if (this.fullAt !== undefined && this.appends) {
       this.fullAt = undefined;
       this.logger?.info({ path: this.path }, 'sqlite store: the disk has room again, durable messages are accepted');
@@ -141,6 +166,7 @@ export class DiskSpace {
     const now = Date.now();
     if (!this.low && now - this.lookedAt < CHECK_INTERVAL_MS) return;
     const look = this.look();
+    if (!this.ballast.isHeld) this.ballast.ensure(look.free, look.total, reserveOf(look));
     const wal = this.walBytes();
     if (wal === 0) return;
     if (wal >= MIN_WAL_BYTES && (liveSegments === 0 || liveSegments * 4 <= this.peak)) {

@@ -3,14 +3,17 @@
  * refused with the disk-full error and leaves nothing behind, removals still go in, the store takes
  * writes again once there is room (no reopen), drained queues give their space back, and a file
  * opens on a full disk. The first tests make the file "full" with SQLite's max_page_count; the
- * last ones run on a real 4 MiB tmpfs, which needs root (CI runs as root).
+ * last ones run on a real 4 MiB tmpfs, which needs root (CI runs as root): there, a disk another
+ * file filled completely still takes the horizons, the clean marker and removals (the ballast,
+ * ballast.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import type { Message, StoreOp, WharfError } from '@wharf/core';
+import { createLogger, type Message, type StoreOp, type WharfError } from '@wharf/core';
 import { replayAll, storeMessage } from '@wharf/testkit';
 import { SqliteStore } from '../src/index.js';
 
@@ -144,20 +147,22 @@ describe('sqlite store: a full disk (a 4 MiB tmpfs)', function () {
     await store?.close();
     store = undefined;
     rmSync(filler(), { force: true });
+    rmSync(join(mountPoint, 'filler-2'), { force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Takes every free block of the tmpfs. */
-  function fillDisk(): void {
+  /** Takes every free block of the tmpfs (with `name`, the filler's file name). */
+  function fillDisk(name = 'filler'): void {
+    const file = join(mountPoint, name);
     const chunk = Buffer.alloc(64 * 1024);
-    rmSync(filler(), { force: true });
+    rmSync(file, { force: true });
     try {
-      for (;;) writeFileSync(filler(), chunk, { flag: 'a' });
+      for (;;) writeFileSync(file, chunk, { flag: 'a' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
     }
     try {
-      for (;;) writeFileSync(filler(), Buffer.alloc(512), { flag: 'a' });
+      for (;;) writeFileSync(file, Buffer.alloc(512), { flag: 'a' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
     }
@@ -225,5 +230,82 @@ describe('sqlite store: a full disk (a 4 MiB tmpfs)', function () {
     rmSync(filler());
     await writeWhenRoom(store, [append(big(1))]);
     expect((await replayAll(store, Q)).map((s) => s.message.id)).to.deep.equal(['msg-1']);
+  });
+
+  const free = (): number => {
+    const fs = statfsSync(mountPoint);
+    return fs.bavail * fs.bsize;
+  };
+  const BALLAST = 256 * 1024; // a sixteenth of the 4 MiB disk
+  const recordOps = (horizon: string, clean: boolean): StoreOp[] => [
+    { op: 'horizon', destination: Q, horizon },
+    { op: 'clean', clean },
+  ];
+
+  it('on a disk another file filled completely: releases its ballast so that horizons, the clean marker and removals commit, refuses appends, and writes the ballast again once there is room', async () => {
+    store = new SqliteStore({ path: path() });
+    await store.setup();
+    const ballast = store.ballastPath!;
+    expect(statSync(ballast).size, 'the ballast, written at setup').to.equal(BALLAST);
+    await store.write([append(big(1)), append(big(2))]);
+    // A WAL with no blocks left to reuse: the next commit must take new ones from the disk.
+    store.database!.pragma('wal_checkpoint(TRUNCATE)');
+    fillDisk();
+    expect(free(), 'the disk is full').to.be.lessThan(4096);
+    await store.write([...recordOps('h1', false), remove('msg-1')]);
+    expect(existsSync(ballast), 'the ballast is released').to.equal(false);
+    expect(await store.recovery()).to.deep.equal({ clean: false, horizons: new Map([[Q, 'h1']]) });
+    expect((await replayAll(store, Q)).map((s) => s.message.id)).to.deep.equal(['msg-2']);
+    expectDiskFull((await rejection(store.write([append(big(3))])))!);
+    // More small writes go into the room the ballast gave back (checkpointed as they go).
+    for (let n = 0; n < 20; n++) await store.write(recordOps(`h${n + 2}`, n % 2 === 0));
+    expectDiskFull((await rejection(store.write([append(big(3))])))!);
+    rmSync(filler());
+    await writeWhenRoom(store, [append(big(3))]);
+    expect(statSync(ballast).size, 'the ballast is back').to.equal(BALLAST);
+    expect((await replayAll(store, Q)).map((s) => s.message.id)).to.deep.equal(['msg-2', 'msg-3']);
+  });
+
+  it('restarted on a full disk, releases the ballast an earlier run left, so that the start\'s records commit', async () => {
+    store = new SqliteStore({ path: path() });
+    await store.setup();
+    await store.write([append(big(1)), ...recordOps('before', true)]);
+    await store.close(); // the WAL goes: the next start needs new blocks for it
+    const ballast = `${path()}-reserve`;
+    expect(statSync(ballast).size, 'kept across restarts').to.equal(BALLAST);
+    fillDisk();
+    store = new SqliteStore({ path: path() });
+    await store.setup();
+    expect(existsSync(ballast), 'released at setup').to.equal(false);
+    await store.write(recordOps('after', false));
+    expect(await store.recovery()).to.deep.equal({ clean: false, horizons: new Map([[Q, 'after']]) });
+    expectDiskFull((await rejection(store.write([append(big(2))])))!);
+    await store.write([remove('msg-1')]);
+    expect(await replayAll(store, Q)).to.deep.equal([]);
+    rmSync(filler());
+    await writeWhenRoom(store, [append(big(2))]);
+    expect(statSync(ballast).size, 'the ballast is back').to.equal(BALLAST);
+  });
+
+  it('says once, clearly, when the disk is so full that even the released ballast is not enough, and goes on when there is room', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString()); cb(); } });
+    store = new SqliteStore({ path: path(), logger: createLogger('info', sink) });
+    await store.setup();
+    await store.write([append(big(1))]);
+    store.database!.pragma('wal_checkpoint(TRUNCATE)');
+    fillDisk();
+    await store.write(recordOps('h1', false)); // the ballast is released for it
+    store.database!.pragma('wal_checkpoint(TRUNCATE)');
+    fillDisk('filler-2'); // and another file takes its room too
+    for (let n = 0; n < 3; n++) expectDiskFull((await rejection(store.write(recordOps(`stuck${n}`, false))))!);
+    const stuck = lines.filter((l) => l.includes('the reserve file is used up'));
+    expect(stuck, 'logged once').to.have.length(1);
+    expect(stuck[0]).to.match(/deliveries of stored messages wait until there is room/);
+    expect((await store.recovery()).horizons.get(Q), 'what did not commit is not there').to.equal('h1');
+    rmSync(join(mountPoint, 'filler-2'));
+    await store.write(recordOps('h2', false));
+    expect((await store.recovery()).horizons.get(Q)).to.equal('h2');
+    expect(lines.some((l) => l.includes('writes go in again'))).to.equal(true);
   });
 });
