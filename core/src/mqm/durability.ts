@@ -18,8 +18,9 @@
  * Delivery marks (a message handed to a client-mode consumer: a restart marks it redelivered) are
  * not awaited, so they wait (delivery-marks.ts): written with the first batch at least
  * MARK_DELAY_MS after they were made (25 to 50 ms); an acknowledgement meanwhile cancels its mark.
- * A crash may lose the last marks: the delivery horizons (delivery-horizons.ts, written here before the deliveries they
- * cover, and the `clean` marker written at a clean stop) flag those messages at the next start.
+ * A crash may lose the last marks: the delivery horizons (delivery-horizons.ts, written here
+ * before the deliveries they cover, and the `clean` marker written at a clean stop) flag those
+ * messages at the next start.
  *
  * `groupCommit: false` (for benchmarks and diagnosis only) writes one transaction per message
  * instead: the copies of one message (a pubsub's children) stay together, every other operation
