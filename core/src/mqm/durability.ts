@@ -16,10 +16,11 @@
  * store works again.
  *
  * Delivery marks (a message handed to a client-mode consumer: a restart marks it redelivered) are
- * not awaited, so they wait: written with the first batch at least MARK_DELAY_MS after they were
- * made (25 to 50 ms); an acknowledgement meanwhile cancels its mark. A crash may lose the last
- * marks: the delivery horizons (delivery-horizons.ts, written here before the deliveries they
- * cover, and the `clean` marker written at a clean stop) flag those messages at the next start.
+ * not awaited, so they wait (delivery-marks.ts): written with the first batch at least
+ * MARK_DELAY_MS after they were made (25 to 50 ms); an acknowledgement meanwhile cancels its mark.
+ * A crash may lose the last marks: the delivery horizons (delivery-horizons.ts, written here
+ * before the deliveries they cover, and the `clean` marker written at a clean stop) flag those
+ * messages at the next start.
  *
  * `groupCommit: false` (for benchmarks and diagnosis only) writes one transaction per message
  * instead: the copies of one message (a pubsub's children) stay together, every other operation
@@ -30,7 +31,8 @@ import { ErrorCodes, WharfError } from '../errors.js';
 import type { Message } from '../spi/message.js';
 import type { DurableLog } from '../spi/queue.js';
 import type { Store, StoreOp, StoredDestination, StoredMessage, StoredRecovery } from '../spi/store.js';
-import { ageMarkLists, carryLeftovers, deferred, type Marks, type Unit } from './durability-units.js';
+import { DeliveryMarks, type Marks } from './delivery-marks.js';
+import { carryLeftovers, deferred, type Unit } from './durability-units.js';
 
 export interface DurabilityOptions {
   /** One transaction per batch (default) or per message (benchmarks only). */
@@ -51,9 +53,6 @@ export interface DurabilityStats {
   readonly failing: boolean;
 }
 
-/** How long a delivery mark waits for its message's acknowledgement before it is written (at most twice that). */
-export const MARK_DELAY_MS = 25;
-
 /** What the delivery horizons (delivery-horizons.ts) hear from the durability service. */
 export interface HorizonHooks {
   /** Called once per destination log: the flag its durable appends set. */
@@ -64,12 +63,8 @@ export interface HorizonHooks {
 
 export class Durability {
   private units: Unit[] = [];
-  /** Destinations with delivery marks waiting (see Marks). */
-  private marked: Marks[] = [];
-  /** When the marks last aged (young to old, old to the batch). */
-  private marksAgedAt = 0;
-  /** Brings a flush for waiting marks when no other write comes. */
-  private markTimer: NodeJS.Timeout | undefined;
+  /** Delivery marks waiting for their acknowledgement, and their timer. */
+  private readonly marks = new DeliveryMarks(() => void this.flush(), () => this.currentUnit());
   private scheduled = false;
   private writing: Promise<void> | undefined;
   private failure: WharfError | undefined;
@@ -157,7 +152,7 @@ export class Durability {
 
   /** The DurableLog a destination of `type` named `name` gets in its QueueContext. */
   logFor(name: string, type: string): DurableLog {
-    const marks: Marks = { destination: name, young: new Set(), old: new Set(), listed: false };
+    const marks: Marks = this.marks.forDestination(name);
     const horizon = this.horizonHooks?.flagFor(name);
     return {
       append: (message) => {
@@ -181,11 +176,7 @@ export class Durability {
           return;
         }
         marks.young.add(id);
-        if (!marks.listed) {
-          marks.listed = true;
-          this.marked.push(marks);
-          this.armMarkTimer();
-        }
+        if (!marks.listed) this.marks.list(marks);
       },
       purge: () => {
         marks.young.clear();
@@ -213,12 +204,11 @@ export class Durability {
     this.closing = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    clearTimeout(this.markTimer);
-    this.markTimer = undefined;
+    this.marks.stop();
     if (this.writing) await this.writing;
     // Delivery marks still waiting go out with the last batch.
-    this.ageMarks(true);
-    this.ageMarks(true);
+    this.marks.age(true);
+    this.marks.age(true);
     if (this.units.length > 0) await this.flush();
     // Everything is written, every delivery mark included: the next start needs no crash flags.
     if (this.units.length === 0 && this.runBegun) {
@@ -291,30 +281,6 @@ export class Durability {
     return last !== undefined && last.messageId === messageId ? last : this.newUnit(messageId);
   }
 
-  /**
-   * Every MARK_DELAY_MS (or at once, `force`): the old marks (they waited that long for an
-   * acknowledgement that did not come) join this batch, and the young ones become old.
-   */
-  private ageMarks(force: boolean): void {
-    const marked = this.marked;
-    if (marked.length === 0) return;
-    const now = Date.now();
-    if (!force && now - this.marksAgedAt < MARK_DELAY_MS) return;
-    this.marksAgedAt = now;
-    ageMarkLists(marked, () => this.currentUnit());
-  }
-
-  /** Makes sure a flush comes when the waiting marks are due, should no other write bring one. */
-  private armMarkTimer(): void {
-    if (this.marked.length === 0 || this.markTimer !== undefined || this.closing) return;
-    const due = Math.max(1, this.marksAgedAt + MARK_DELAY_MS - Date.now());
-    this.markTimer = setTimeout(() => {
-      this.markTimer = undefined;
-      void this.flush();
-    }, due);
-    this.markTimer.unref();
-  }
-
   private schedule(): void {
     if (this.scheduled || this.writing !== undefined) return;
     this.scheduled = true;
@@ -326,9 +292,9 @@ export class Durability {
 
   private async flush(): Promise<void> {
     if (this.writing !== undefined) return;
-    this.ageMarks(false);
+    this.marks.age(false);
     if (this.units.length === 0) {
-      this.armMarkTimer();
+      this.marks.arm();
       return;
     }
     clearTimeout(this.retryTimer);
@@ -343,7 +309,7 @@ export class Durability {
     }
     if (this.closing) return;
     if (this.units.length === 0) {
-      this.armMarkTimer();
+      this.marks.arm();
       return;
     }
     if (this.failure === undefined) this.schedule();

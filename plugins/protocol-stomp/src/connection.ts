@@ -2,18 +2,22 @@
  * One STOMP connection: bytes in through the frame parser, frames to their handlers, frames out
  * through a write batch flushed once per tick. It holds the session state that handlers share
  * (version, client session, subscriptions) and ends the connection the way the spec asks: an ERROR
- * frame with a `message` header, flushed, then the close (STOMP 1.2 §ERROR).
+ * frame with a `message` header, flushed, then the close (STOMP 1.2 §ERROR). Beside it: what stops
+ * reading (read-switch.ts), the limits on input (input-limits.ts), the ERROR frame itself
+ * (errors.ts) and what waits for a transaction's COMMIT (commit-actions.ts).
  */
 import type { Duplex } from 'node:stream';
 import { BatchedWriter, type BrokerApi, type InputAccount, type ClientSession, type ConnectionInfo, type Logger, type WharfError } from '@wharf/core';
 import { FrameParser, StompCodecError, encodeFrame, encodeReceipt, HEARTBEAT, type Frame, type StompVersion } from './codec/index.js';
-import { asClientError, limitError, protocolError } from './errors.js';
+import { CommitActions } from './commit-actions.js';
+import { asClientError, errorFrame, limitError, protocolError } from './errors.js';
 import { echoable, header } from './headers.js';
 import { HeartBeat } from './heartbeat.js';
 import {
   HeartBeatFlood, PIPELINE_FRAMES_BEFORE_CONNECTED, beforeConnectedError, limitsBeforeConnected, limitsWhenConnected, overBudget,
 } from './input-limits.js';
 import type { StompOptions } from './options.js';
+import { ReadSwitch } from './read-switch.js';
 import { SubscriptionTable } from './subscriptions.js';
 import { handlers } from './frames/index.js';
 
@@ -34,15 +38,12 @@ export class StompConnection {
   private readonly pending: Frame[] = [];
   private readonly writer: BatchedWriter;
   private released = false;
-  private pausedReading = false;
-  /** Whether the stream is paused now: by flow control, or while waiting for room in the input budget. */
-  private streamPaused = false;
+  /** Whether the stream is read: paused by flow control, or while waiting for room in the input budget. */
+  private readonly reading: ReadSwitch;
   /** This connection's unfinished frame in the broker-wide input budget (none: no broker-wide bound). */
   private readonly held: InputAccount | undefined;
   /** Bytes last reported to `held`. */
   private counted = 0;
-  /** The budget told this connection to stop reading until it has room. */
-  private waitingForRoom = false;
   private readonly beats: HeartBeatFlood;
   /** Bytes read before CONNECTED, bounded by PIPELINE_FRAMES_BEFORE_CONNECTED frames' worth. */
   private bytesBeforeConnected = 0;
@@ -59,7 +60,7 @@ export class StompConnection {
    */
   private receipts: { readonly promise: Promise<void>; readonly ids: string[] } | undefined;
   /** Per open transaction: what the adapter itself must do once it commits (1.0/1.1 ack bookkeeping). */
-  private readonly commitActions = new Map<string, Array<() => void>>();
+  readonly commitActions = new CommitActions();
 
   constructor(
     readonly stream: Duplex,
@@ -70,10 +71,8 @@ export class StompConnection {
     private readonly onClosed: () => void,
   ) {
     this.subscriptions = new SubscriptionTable(this);
-    this.held = broker.inputBudget?.open(() => {
-      this.waitingForRoom = false;
-      this.syncReading();
-    });
+    this.reading = new ReadSwitch(stream, this);
+    this.held = broker.inputBudget?.open(() => this.reading.roomFreed());
     this.beats = new HeartBeatFlood(options.maxHeartBeatsPerSecond);
     // Small limits until CONNECTED (docs/security.md "Input limits"); the listener's own from then on.
     this.parser = new FrameParser(limitsBeforeConnected(options, 'awaiting-connect'), (frame) => this.onFrame(frame), () => this.beats.eol());
@@ -136,8 +135,7 @@ export class StompConnection {
       this.fail(overBudget(this.broker.inputBudget, 'and this client has not logged in'), this.parser.partial);
       return;
     }
-    this.waitingForRoom = true;
-    this.syncReading();
+    this.reading.waitForRoom();
   }
 
   /**
@@ -262,56 +260,23 @@ export class StompConnection {
     if (this.inputDone) this.closeAfterFlush('client closed the connection');
   }
 
-  /** Runs `action` when `transaction` commits; an ABORT or the close drops it. */
-  onCommit(transaction: string, action: () => void): void {
-    const actions = this.commitActions.get(transaction);
-    if (actions === undefined) this.commitActions.set(transaction, [action]);
-    else actions.push(action);
-  }
-
-  committed(transaction: string): void {
-    const actions = this.commitActions.get(transaction);
-    this.commitActions.delete(transaction);
-    if (actions !== undefined) for (const action of actions) action();
-  }
-
-  aborted(transaction: string): void {
-    this.commitActions.delete(transaction);
-  }
-
   // ------------------------------------------------------------------ flow control
 
   /** True while flow control keeps this connection from being read. */
   get readingPaused(): boolean {
-    return this.pausedReading;
+    return this.reading.flowPaused;
   }
 
   /**
    * Flow control (SessionControl.pauseReading): the broker or a destination this client sends to
-   * holds too much. The socket is not read until resumeReading(): the client's frames wait in the
-   * kernel's buffers and then in the client (TCP pushes back). Frames already read are still
-   * handled. The client's heart-beats cannot be read meanwhile, so its silence does not count.
+   * holds too much. The socket is not read until resumeReading() (read-switch.ts).
    */
   pauseReading(): void {
-    if (this.pausedReading || !this.isOpen) return;
-    this.pausedReading = true;
-    this.syncReading();
+    this.reading.pauseForFlow();
   }
 
   resumeReading(): void {
-    if (!this.pausedReading) return;
-    this.pausedReading = false;
-    this.syncReading();
-  }
-
-  /** The stream is read unless flow control paused it or it waits for room in the input budget. */
-  private syncReading(): void {
-    const stop = this.pausedReading || this.waitingForRoom;
-    if (stop === this.streamPaused) return;
-    this.streamPaused = stop;
-    this.heartBeat?.suspendReads(stop);
-    if (stop) this.stream.pause();
-    else if (this.isOpen) this.stream.resume();
+    this.reading.resumeForFlow();
   }
 
   // ------------------------------------------------------------------ output
@@ -347,14 +312,9 @@ export class StompConnection {
    */
   fail(error: WharfError, frame?: Pick<Frame, 'headers'>): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    const receipt = frame ? header(frame, 'receipt') : undefined;
-    const headers: Array<[string, string]> = [['message', oneLine(error.message)]];
-    if (receipt !== undefined && echoable(receipt, this.version)) headers.push(['receipt-id', receipt]);
-    if (error.details.versions) headers.push(['version', String(error.details.versions)]);
-    headers.push(['content-type', 'text/plain']);
-    const text = `${error.message}${error.hint ? `\n\nhint: ${error.hint}` : ''}\n`;
+    const { headers, body } = errorFrame(error, frame, this.version);
     this.logger.debug({ connection: this.info.id, code: error.code, error: error.message }, 'closing a STOMP connection with ERROR');
-    this.sendFrame('ERROR', headers, Buffer.from(text, 'utf8'));
+    this.sendFrame('ERROR', headers, body);
     this.parser.destroy();
     this.closeAfterFlush(error.message);
   }
@@ -392,9 +352,4 @@ export class StompConnection {
     this.subscriptions.clear();
     this.onClosed();
   }
-}
-
-/** Header values cannot hold line breaks in every version; keep the ERROR message on one line. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
 }

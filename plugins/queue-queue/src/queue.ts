@@ -19,6 +19,7 @@
  * Flow control: the queue reports the bytes it holds (held and pending, not delivered) to core's
  * memory accounting, and past `highWaterMarkBytes` tells core it is blocked: producers that send
  * here are paused (not read) until it is back under 80% of the mark. Nothing is refused for it.
+ * That accounting is the base class's (queue-memory.ts).
  *
  * Paging (with a store: QueueContext.pager): past `pageOutBytes` in memory, held messages go to
  * a spill file and come back in order before delivery (paging.ts); held bytes reported to flow
@@ -39,40 +40,23 @@ import {
 import { Deque } from '@wharf/core';
 import { CommitLine, type CommitLineHost } from './commit-line.js';
 import { prepareAgainstLimits, refusal } from './limits.js';
-import { PagedBacklog, type PagingHost, type Removed } from './paging.js';
+import { PagedBacklog, type PagingHost } from './paging.js';
+import { QueueMemory } from './queue-memory.js';
 import type { QueueSettings } from './settings.js';
 import { QueueSubscription, type HeldMessage, type QueueHost } from './subscription.js';
 
 function noop(): void {}
 
-/** Producers resume when the queue is back under this share of highWaterMarkBytes. */
-const LOW_WATER_RATIO = 0.8;
-/**
- * Memory a held message takes besides its bytes (its objects, its place in the queue), for the
- * broker's memory accounting: measured at about 400 bytes (RSS of 300,000 held 100-byte messages).
- */
-const HELD_MESSAGE_OVERHEAD = 400;
 /** A ready subscriber and fewer messages than this in memory at the head: the next pages are read back. */
 const PAGE_IN_BELOW = 64;
 
-export class MessageQueue implements Destination, QueueHost, PagingHost, CommitLineHost {
+export class MessageQueue extends QueueMemory implements Destination, QueueHost, PagingHost, CommitLineHost {
   private readonly held = new Deque<HeldMessage>();
   /** Oldest first; drained from the head into `held` as commits land. */
   private readonly pending = new CommitLine(this);
-  /** Bytes (messageSize) of held, pending and paged messages. */
-  private heldBytes = 0;
-  private heldCount = 0;
-  /** Bytes of paged messages whose pages are on disk (heldBytes minus this is in memory): changed by paging only. */
-  private diskBytes = 0;
   /** The paged part of the queue, after `held` (with a pager and pageOutBytes > 0). */
   private readonly backlog: PagedBacklog | undefined;
   private toldPagingFailed = false;
-  /** Over highWaterMarkBytes, until back under LOW_WATER_RATIO of it: producers are paused. */
-  private blocked = false;
-  private readonly highWater: number;
-  private readonly lowWater: number;
-  /** Reports held bytes to core's flow control (QueueContext.flow.held). */
-  private readonly flowHeld: (delta: number) => void;
   private readonly log: DurableLog | undefined;
   /** Attached subscriptions, in attach order. */
   private subscriptions: QueueSubscription[] = [];
@@ -90,10 +74,8 @@ export class MessageQueue implements Destination, QueueHost, PagingHost, CommitL
     private readonly settings: QueueSettings,
     private readonly ctx: QueueContext,
   ) {
+    super(settings, ctx.flow);
     this.log = ctx.durable;
-    this.highWater = settings.highWaterMarkBytes ?? Number.POSITIVE_INFINITY;
-    this.lowWater = Math.floor(this.highWater * LOW_WATER_RATIO);
-    this.flowHeld = ctx.flow?.held ?? noop;
     const pageOutBytes = settings.pageOutBytes ?? ctx.pager?.pageOutBytes ?? 0;
     if (ctx.pager !== undefined && pageOutBytes > 0) this.backlog = new PagedBacklog(this, ctx.pager, pageOutBytes);
   }
@@ -207,14 +189,7 @@ export class MessageQueue implements Destination, QueueHost, PagingHost, CommitL
     this.held.clear();
     this.pending.clear();
     this.backlog?.close();
-    this.flowHeld(-(this.heldBytes - this.diskBytes + this.heldCount * HELD_MESSAGE_OVERHEAD));
-    this.heldBytes = 0;
-    this.diskBytes = 0;
-    this.heldCount = 0;
-    if (this.blocked) {
-      this.blocked = false;
-      this.ctx.flow?.blocked(false);
-    }
+    this.releasedAll();
     for (const s of subscriptions) s.end();
     for (const s of subscriptions) s.consumer.cancel(reason);
   }
@@ -304,18 +279,12 @@ export class MessageQueue implements Destination, QueueHost, PagingHost, CommitL
     if (this.ring.length > 0) this.dispatch();
   }
 
-  // ------------------------------------------------------------ PagingHost (called by the backlog)
-
-  pagedOut(bytes: number): void {
-    this.diskBytes += bytes;
-    this.flowHeld(-bytes);
-  }
+  // ------------------------------------------------------------ PagingHost (called by the backlog; pagedOut: QueueMemory)
 
   pagedIn(messages: HeldMessage[], bytes: number): void {
     if (this.closed) return;
     for (const m of messages) this.held.push(m);
-    this.diskBytes -= bytes;
-    this.flowHeld(bytes);
+    this.pagedBackIn(bytes);
     if (this.ring.length > 0) this.dispatch();
   }
 
@@ -323,16 +292,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost, CommitL
     if (this.toldPagingFailed) return;
     this.toldPagingFailed = true;
     this.ctx.logger.error({ err }, 'paging to disk failed: this queue keeps its messages in memory (check store.pageDirectory)');
-  }
-
-  /** Paged messages left the queue (purged, dropped): only their stubs' overhead was in memory for those on disk. */
-  private removedPaged(removed: Removed): void {
-    if (removed.count === 0) return;
-    const onDisk = removed.bytes - removed.inMemory;
-    this.shrank(removed.inMemory, removed.count);
-    this.heldBytes -= onDisk; // their bytes had left memory (and flow control's count) when paged out
-    this.diskBytes -= onDisk;
-    this.checkLowWater();
   }
 
   // ------------------------------------------------------------ CommitLineHost (called by `pending`)
@@ -406,32 +365,6 @@ export class MessageQueue implements Destination, QueueHost, PagingHost, CommitL
   /** Messages in the queue: the head, the paged part and those waiting for their store write. */
   private get depth(): number {
     return this.held.length + (this.backlog?.length ?? 0) + this.pending.length;
-  }
-
-  /** A message of `size` bytes joined the queue (or its pending line). */
-  private grew(size: number): void {
-    this.heldBytes += size;
-    this.heldCount++;
-    this.flowHeld(size + HELD_MESSAGE_OVERHEAD);
-    if (!this.blocked && this.heldBytes >= this.highWater) {
-      this.blocked = true;
-      this.ctx.flow?.blocked(true);
-    }
-  }
-
-  /** `count` messages of `size` bytes in all left the queue. */
-  private shrank(size: number, count: number): void {
-    this.heldBytes -= size;
-    this.heldCount -= count;
-    this.flowHeld(-(size + count * HELD_MESSAGE_OVERHEAD));
-    this.checkLowWater();
-  }
-
-  private checkLowWater(): void {
-    if (this.blocked && this.heldBytes <= this.lowWater) {
-      this.blocked = false;
-      this.ctx.flow?.blocked(false);
-    }
   }
 
   private isFull(size: number): boolean {

@@ -13,11 +13,16 @@
  * - Nothing is ever written into a received chunk and no buffer is reused, so frames' bodies may be retained.
  * - Every limit is checked on partial data, so a peer cannot make the parser hold more than about one limit's worth.
  * - No regex: commands are checked byte by byte, header lines with `indexOf`.
+ * What a header line's bytes say (known names, repeated values, content-length) is read by header-bytes.ts; what a
+ * frame over a limit is told, by frame-limits.ts. The per-byte loop and every limit comparison are here.
  */
-import { isUtf8 } from 'node:buffer';
 import { ByteAccumulator } from './accumulator.js';
 import { StompCodecError, type PartialFrame, type StompCodecErrorCode } from './errors.js';
 import { escapeModeFor, unescapeHeader, type EscapeMode } from './escape.js';
+import { checkLimit, contentLengthOverBody, frameTooLarge, lineTooLong, noNulWithinBody, tooManyHeaders } from './frame-limits.js';
+import {
+  HEADER_NAMES, decimalOctets, decodedBadUtf8, knownCommand, knownHeader, nonPrintableOctet, notUtf8Message, reusedValue, undefinedEscapeMessage,
+} from './header-bytes.js';
 import type { CodecLimitName, CodecLimits, Frame, StompVersion } from './types.js';
 
 const LF = 10;
@@ -193,9 +198,7 @@ export class FrameParser {
             // The CR of the EOL is not part of the line: rescan for one inside it (rare: only lines ending in CRLF).
             if (colon !== UNSCANNED) colon = RESCAN_CR;
           }
-          if (end - start > this.maxLine) {
-            this.fail('limit', `a ${this.state === S_COMMAND ? 'command' : 'header'} line is longer than the limit of ${this.maxLine} bytes`, 'maxHeaderLineBytes');
-          }
+          if (end - start > this.maxLine) throw lineTooLong(this.state === S_COMMAND, this.maxLine, this.partial);
           if (this.state === S_COMMAND) this.commandLine(buf, start, end, lineBytes);
           else this.headerLine(buf, start, end, lineBytes, colon, flags);
           break;
@@ -258,9 +261,7 @@ export class FrameParser {
   private holdPartialLine(chunk: Buffer, pos: number): void {
     const held = this.held.length + (chunk.length - pos);
     // One extra byte is allowed for the CR of a CRLF end that has not arrived yet.
-    if (held > this.maxLine + 1) {
-      this.fail('limit', `a ${this.state === S_COMMAND ? 'command' : 'header'} line is longer than the limit of ${this.maxLine} bytes`, 'maxHeaderLineBytes');
-    }
+    if (held > this.maxLine + 1) throw lineTooLong(this.state === S_COMMAND, this.maxLine, this.partial);
     if (this.headBytes + held > this.maxFrame) this.frameTooLarge();
     this.held.add(pos === 0 ? chunk : chunk.subarray(pos), this.maxLine + 1 - this.held.length);
   }
@@ -273,12 +274,8 @@ export class FrameParser {
     }
     // STOMP 1.2 §Augmented BNF: the command is a word; which words are known is the session's business, but a
     // command line must be printable ASCII.
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c < 0x20 || c > 0x7e) {
-        this.fail('syntax', `the command line contains the non-printable octet 0x${c.toString(16).padStart(2, '0')}`);
-      }
-    }
+    const bad = nonPrintableOctet(buf, start, end);
+    if (bad !== -1) this.fail('syntax', `the command line contains the non-printable octet 0x${bad.toString(16).padStart(2, '0')}`);
     const command = knownCommand(buf, start, end) ?? buf.toString('latin1', start, end);
     this.command = command;
     this.headers = [];
@@ -301,9 +298,7 @@ export class FrameParser {
       return;
     }
     // STOMP 1.2 §Size Limits: "the number of frame headers allowed in a single frame".
-    if (this.headers.length >= this.maxHeaders) {
-      this.fail('limit', `the frame has more than the limit of ${this.maxHeaders} headers`, 'maxHeaders');
-    }
+    if (this.headers.length >= this.maxHeaders) throw tooManyHeaders(this.maxHeaders, this.partial);
     if (colon === UNSCANNED || colon === RESCAN_CR) {
       // Split at the first colon: in 1.1+ a colon inside a name or value travels as `\c`, and 1.0 values (and those
       // of CONNECT frames) may hold raw colons.
@@ -329,22 +324,11 @@ export class FrameParser {
       const encoding = (flags & HAS_NON_ASCII) === 0 ? 'latin1' : 'utf8';
       name = buf.toString(encoding, start, colon);
       value = colon + 1 === end ? '' : buf.toString(encoding, colon + 1, end);
-      // STOMP 1.2 §Value Encoding: headers are UTF-8. Decoding turns a bad byte into U+FFFD, so `/queue/a.\xff` and
-      // `/queue/a.\xfe` would name one queue: such a line is refused instead, for every header and every version.
-      // Only a decoded U+FFFD (rare: never in ASCII lines) costs the check of the bytes.
-      if (encoding === 'utf8' && (name.indexOf('\uFFFD') !== -1 || value.indexOf('\uFFFD') !== -1) && !isUtf8(buf.subarray(start, end))) {
-        this.notUtf8(buf, start, colon);
-      }
+      // STOMP 1.2 §Value Encoding: headers are UTF-8; a line that is not is refused, for every header and version.
+      if (encoding === 'utf8' && decodedBadUtf8(name, value, buf, start, end)) this.fail('encoding', notUtf8Message(buf, start, colon));
     } else {
       name = HEADER_NAMES[known]!;
-      // A connection sends the same few values again and again (its destination, `content-length:100`): the
-      // last value of each common header is kept and reused while the bytes match, instead of decoding a copy.
-      const last = this.lastValues[known];
-      if (last !== undefined && sameAscii(last, buf, colon + 1, end)) value = last;
-      else {
-        value = colon + 1 === end ? '' : buf.toString('latin1', colon + 1, end);
-        this.lastValues[known] = value;
-      }
+      value = reusedValue(this.lastValues, known, buf, colon + 1, end);
     }
     if (this.mode !== 0) {
       // STOMP 1.2 §Augmented BNF: header names and values exclude CR; a CR can only travel as `\r`.
@@ -354,9 +338,7 @@ export class FrameParser {
         const v = unescapeHeader(value, this.mode === 2);
         // STOMP 1.2 §Value Encoding: "Undefined escape sequences such as \t (octet 92 and 116) MUST be treated as a
         // fatal protocol error."
-        if (n === undefined || v === undefined) {
-          this.fail('escape', `the header ${JSON.stringify(n === undefined ? name : n)} contains an escape sequence that STOMP ${this.version} does not define`);
-        }
+        if (n === undefined || v === undefined) this.fail('escape', undefinedEscapeMessage(n ?? name, this.version));
         name = n;
         value = v;
       }
@@ -368,15 +350,12 @@ export class FrameParser {
 
   /** STOMP 1.2 §Header content-length: an octet count, i.e. a non-negative decimal integer. */
   private parseContentLength(value: string): number {
-    let n = 0;
-    for (let i = 0; i < value.length; i++) {
-      const d = value.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) this.fail('syntax', `content-length ${JSON.stringify(value)} is not a non-negative decimal integer`);
-      n = n * 10 + d;
+    const n = decimalOctets(value);
+    if (n === -1) {
+      this.fail('syntax', value.length === 0 ? 'content-length is empty' : `content-length ${JSON.stringify(value)} is not a non-negative decimal integer`);
     }
-    if (value.length === 0) this.fail('syntax', 'content-length is empty');
     // STOMP 1.2 §Size Limits: refuse as soon as the header says so, without waiting for the bytes.
-    if (n > this.maxBody) this.fail('limit', `content-length ${value} is over the body limit of ${this.maxBody} bytes`, 'maxBodyBytes');
+    if (n > this.maxBody) throw contentLengthOverBody(value, this.maxBody, this.partial);
     if (this.headBytes + n > this.maxFrame) this.frameTooLarge();
     return n;
   }
@@ -409,77 +388,16 @@ export class FrameParser {
     this.onFrame(frame);
   }
 
-  /** Says which part of the line `buf[start, end)` (split at `colon`) is not UTF-8. */
-  private notUtf8(buf: Buffer, start: number, colon: number): never {
-    const what = isUtf8(buf.subarray(start, colon)) ? `the value of the header ${JSON.stringify(buf.toString('utf8', start, colon))}` : 'a header name';
-    return this.fail('encoding', `${what} is not valid UTF-8 (STOMP 1.2 §Value Encoding: headers are UTF-8)`);
-  }
-
   private bodyTooLarge(): never {
     if (this.bodyCapLimit === 'maxFrameBytes') this.frameTooLarge();
-    return this.fail('limit', `the body has no NUL octet within the body limit of ${this.maxBody} bytes`, 'maxBodyBytes');
+    throw noNulWithinBody(this.maxBody, this.partial);
   }
 
   private frameTooLarge(): never {
-    return this.fail('limit', `the frame is larger than the limit of ${this.maxFrame} bytes`, 'maxFrameBytes');
+    throw frameTooLarge(this.maxFrame, this.partial);
   }
 
   private fail(code: StompCodecErrorCode, message: string, limit?: CodecLimitName): never {
     throw new StompCodecError(code, message, limit, this.partial);
   }
-}
-
-function checkLimit(name: CodecLimitName, value: number): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`codec limit ${name} must be a non-negative number, got ${String(value)}`);
-  return value;
-}
-
-/** Names a table entry holds as bytes, to be matched without decoding. */
-interface Known {
-  readonly index: number;
-  readonly bytes: Uint8Array;
-}
-
-function table(words: readonly string[]): Array<Known[] | undefined> {
-  const byLength: Array<Known[] | undefined> = [];
-  words.forEach((text, index) => (byLength[text.length] ??= []).push({ index, bytes: Buffer.from(text, 'latin1') }));
-  return byLength;
-}
-
-/** Commands and header names of every frame: matched in place, so the common ones cost no string. */
-const COMMAND_NAMES = ['SEND', 'ACK', 'NACK', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECT', 'STOMP',
-  'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED'];
-const HEADER_NAMES = ['destination', 'content-length', 'content-type', 'receipt', 'id', 'ack', 'transaction', 'persistent',
-  'subscription', 'message-id', 'receipt-id', 'accept-version', 'host', 'login', 'passcode', 'heart-beat', 'version', 'redelivered',
-  'priority', 'expires', 'reply-to', 'correlation-id'];
-const COMMANDS = table(COMMAND_NAMES);
-const HEADERS = table(HEADER_NAMES);
-
-/** The index of `buf[start, end)` among the table's words, or -1. */
-function lookup(known: Array<Known[] | undefined>, buf: Buffer, start: number, end: number): number {
-  const candidates = known[end - start];
-  if (candidates === undefined) return -1;
-  for (let k = 0; k < candidates.length; k++) {
-    const { bytes, index } = candidates[k]!;
-    let i = 0;
-    while (i < bytes.length && buf[start + i] === bytes[i]) i++;
-    if (i === bytes.length) return index;
-  }
-  return -1;
-}
-
-function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
-  const index = lookup(COMMANDS, buf, start, end);
-  return index === -1 ? undefined : COMMAND_NAMES[index];
-}
-
-function knownHeader(buf: Buffer, start: number, end: number): number {
-  return lookup(HEADERS, buf, start, end);
-}
-
-/** Whether `text` (one-byte characters) is exactly the bytes `buf[start, end)`. */
-function sameAscii(text: string, buf: Buffer, start: number, end: number): boolean {
-  if (text.length !== end - start) return false;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
-  return true;
 }

@@ -55,7 +55,7 @@ function settle(connection: StompConnection, frame: Frame, kind: 'ack' | 'nack')
   const done: void | Promise<void> = kind === 'ack'
     ? session.ack(consumer.subscription, tag, transaction)
     : session.nack(consumer.subscription, tag, transaction);
-  if (transaction !== undefined && forget !== undefined) connection.onCommit(transaction, forget);
+  if (transaction !== undefined && forget !== undefined) connection.commitActions.add(transaction, forget);
   return done;
 }
 

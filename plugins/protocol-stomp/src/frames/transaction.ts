@@ -11,7 +11,7 @@ export const commitHandler: FrameHandler = {
   handle(connection: StompConnection, frame: Frame): void | Promise<void> {
     const transaction = required(frame, 'transaction');
     const done = sessionOf(connection).commit(transaction);
-    connection.committed(transaction);
+    connection.commitActions.committed(transaction);
     return done;
   },
 };
@@ -20,6 +20,6 @@ export const abortHandler: FrameHandler = {
   handle(connection: StompConnection, frame: Frame): void {
     const transaction = required(frame, 'transaction');
     sessionOf(connection).abort(transaction);
-    connection.aborted(transaction);
+    connection.commitActions.aborted(transaction);
   },
 };
