@@ -92,6 +92,7 @@ describe('cluster-redis: node ids and liveness', function () {
   it('refuses to start a second process claiming a live node id, naming the fix', async () => {
     const prefix = freshPrefix();
     await start({ prefix, nodeId: 'same' });
+    const holder = await redis.get(`${prefix}:node:same`);
     const second = await clusterBroker({ url, prefix, nodeId: 'same' });
     try {
       await second.broker.start();
@@ -104,12 +105,12 @@ describe('cluster-redis: node ids and liveness', function () {
       expect(wharf.message).to.contain('plugin cluster-redis').and.to.contain('node id same is held by another live process');
       expect(wharf.cause?.code).to.equal('WHARF_ERR_CONFIG');
       expect(wharf.cause?.hint ?? '').to.contain('its own nodeId');
-      expect(second.node.state).to.equal('refused');
+      expect(second.logs.matching(/node id same is held by another live process/)).to.have.length(1);
     } finally {
       await second.broker.stop();
     }
     // The first node's lease is untouched by the refused one.
-    expect(await redis.exists(`${prefix}:node:same`)).to.equal(1);
+    expect(await redis.get(`${prefix}:node:same`)).to.equal(holder);
   });
 
   it('lets the id be claimed again once its holder is gone', async () => {
