@@ -102,7 +102,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const timedOut = new Promise<'timeout'>((resolve) => (waited = setTimeout(() => resolve('timeout'), waitMs)));
     try {
       const outcome = await Promise.race([claimed, timedOut]);
-      if (outcome === 'timeout') this.link.logUnreachableAtStart(waitMs);
+      if (outcome === 'timeout') {
+        // The claim goes on without the start: a collision found later is logged (refuse()), not thrown.
+        this.firstClaim = undefined;
+        this.link.logUnreachableAtStart(waitMs);
+      }
     } finally {
       clearTimeout(waited);
     }

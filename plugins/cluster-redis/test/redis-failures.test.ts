@@ -20,8 +20,8 @@ describe('cluster-redis: when Redis fails', function () {
     await server.stop();
   });
 
-  async function make(nodeId: string): Promise<TestBroker> {
-    const made = await clusterBroker({ url: server.url, prefix: 'f', nodeId, leaseMs: 900 });
+  async function make(nodeId: string, leaseMs = 900): Promise<TestBroker> {
+    const made = await clusterBroker({ url: server.url, prefix: 'f', nodeId, leaseMs });
     brokers.push(made);
     return made;
   }
@@ -73,5 +73,23 @@ describe('cluster-redis: when Redis fails', function () {
     await until(async () => (await a.node.refreshLiveNodes()).size === 2, 'both nodes live again');
     expect(a.node.state).to.equal('live');
     expect(b.node.state).to.equal('live');
+  });
+
+  it('finds a collision late when Redis hung through the start: logs it, stops refreshing, leaves the holder alone', async () => {
+    const holder = await make('lc', 10_000);
+    await holder.broker.start();
+    const token = await holder.node.redis.get('f:node:00lc');
+    const late = await make('lc', 900);
+    server.pause();
+    await late.broker.start(); // waits 900 ms for an answer, then runs on
+    expect(late.logs.matching(/unreachable at start/)).to.have.length(1);
+    const refused = new Promise((resolve) => late.node.once('refused', resolve));
+    server.resume();
+    await refused;
+    expect(late.node.state).to.equal('refused');
+    expect(late.broker.running).to.equal(true);
+    expect(late.logs.matching(/node id 00lc is held by another live process/)).to.have.length(1);
+    expect(await holder.node.redis.get('f:node:00lc')).to.equal(token);
+    expect(holder.node.state).to.equal('live');
   });
 });
