@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { isWharfError } from '@wharf/core';
 import { testRedisUrl } from '@wharf/testkit';
-import { clusterBroker, freshPrefix, next, until, type TestBroker } from './support.js';
+import { clusterBroker, freshPrefix, next, stompSession, type TestBroker } from './support.js';
 
 describe('cluster-redis: node ids and liveness', function () {
   this.timeout(20_000);
@@ -24,7 +24,7 @@ describe('cluster-redis: node ids and liveness', function () {
     started = [];
   });
 
-  async function start(options: { prefix: string; nodeId?: string; leaseMs?: number }): Promise<TestBroker> {
+  async function start(options: { prefix: string; nodeId?: string; leaseMs?: number; stomp?: boolean }): Promise<TestBroker> {
     const made = await clusterBroker({ url, ...options });
     started.push(made);
     await made.broker.start();
@@ -44,6 +44,21 @@ describe('cluster-redis: node ids and liveness', function () {
       ids.add(b.broker.mqm.createMessage('/queue/x', {}, new Uint8Array(0), false).id);
     }
     expect(ids.size).to.equal(2000);
+  });
+
+  it('gives sessions of different nodes different ids, each starting with its node\'s run (start time and node id)', async () => {
+    const prefix = freshPrefix();
+    const a = await start({ prefix, nodeId: 'sa', stomp: true });
+    const b = await start({ prefix, nodeId: 'sb', stomp: true });
+    const sessions = [
+      await stompSession(a.broker.listeners[0]!.port),
+      await stompSession(a.broker.listeners[0]!.port),
+      await stompSession(b.broker.listeners[0]!.port),
+    ];
+    expect(new Set(sessions).size).to.equal(3);
+    expect(sessions[0]!.startsWith(`${a.broker.mqm.minter.run}-`), sessions[0]).to.equal(true);
+    expect(sessions[2]!.startsWith(`${b.broker.mqm.minter.run}-`), sessions[2]).to.equal(true);
+    expect(a.broker.mqm.minter.run.endsWith('00sa')).to.equal(true);
   });
 
   it('uses a configured nodeId, padded as core pads it, for ids and for its lease key', async () => {

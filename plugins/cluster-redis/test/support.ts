@@ -1,4 +1,5 @@
 /** What the cluster-redis tests share: brokers with the plugin loaded by path, captured logs, waits. */
+import { createConnection } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,8 @@ export interface ClusterOptions {
   readonly prefix: string;
   readonly nodeId?: string;
   readonly leaseMs?: number;
+  /** Also load STOMP and open a listener on 127.0.0.1, port 0. */
+  readonly stomp?: boolean;
 }
 
 export interface TestBroker {
@@ -47,12 +50,13 @@ export interface TestBroker {
 }
 
 /** A broker whose config loads the plugin by path; not started. */
-export async function clusterBroker(options: ClusterOptions): Promise<TestBroker> {
+export async function clusterBroker({ stomp = false, ...options }: ClusterOptions): Promise<TestBroker> {
   const logs = new LogCapture();
   const broker = await Broker.create(
     {
-      plugins: [{ use: PLUGIN_DIR, options: { leaseMs: 1500, ...options } }],
+      plugins: [{ use: PLUGIN_DIR, options: { leaseMs: 1500, ...options } }, ...(stomp ? ['@wharf/protocol-stomp'] : [])],
       routing: { rules: [], prefixes: {}, fallback: 'reject' },
+      ...(stomp ? { listeners: [{ protocol: 'stomp', transport: 'tcp', host: '127.0.0.1', port: 0 }] } : {}),
     },
     { logger: logs.logger },
   );
@@ -71,4 +75,22 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
 /** Resolves with the next `event` of the node. */
 export function next<E extends 'node-up' | 'node-down' | 'lease-lost'>(node: ClusterNode, event: E): Promise<unknown> {
   return new Promise((resolve) => (node as unknown as NodeJS.EventEmitter).once(event, (...args: unknown[]) => resolve(args[0])));
+}
+
+/** CONNECTs a raw STOMP 1.2 client and returns the `session` header of CONNECTED. */
+export function stompSession(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let text = '';
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write('CONNECT\naccept-version:1.2\nhost:wharf\n\n\0'));
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+      if (!text.includes('\0')) return;
+      socket.destroy();
+      const session = /\nsession:([^\n]+)\n/.exec(text)?.[1];
+      if (text.startsWith('CONNECTED') && session !== undefined) resolve(session);
+      else reject(new Error(`no session in ${JSON.stringify(text)}`));
+    });
+  });
 }
