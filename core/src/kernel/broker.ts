@@ -80,7 +80,6 @@ export class Broker {
   private openListeners: OpenListener[] = [];
   private state: State = 'created';
   private connectionCounter = 0;
-  private readonly connectionPrefix = Math.random().toString(36).slice(2, 8);
 
   private constructor(init: {
     config: BrokerConfig; container: DependencyContainer; logger: Logger; plugins: LoadedPlugin[];
@@ -279,7 +278,9 @@ export class Broker {
         logger: this.logger.child({ listener: `${listener.protocol}+${listener.transport}` }),
         broker: this.mqm,
         connections: this.connections,
-        nextConnectionId: () => `${this.connectionPrefix}-${++this.connectionCounter}`,
+        // Connection (and so session) ids start with the minter's run (start time and node id): unique
+        // across restarts and across the nodes of a cluster, so a command names a session wherever it lives.
+        nextConnectionId: () => `${this.mqm.minter.run}-${++this.connectionCounter}`,
       });
       this.openListeners.push(open);
       this.logger.info({ url: open.url }, 'listening');

@@ -54,11 +54,17 @@ const SECTIONS_OF_KIND: Readonly<Record<string, readonly Section[]>> = {
  * What each plugin registers. A plugin that cannot be loaded on its own (its options are
  * required, it needs another plugin) is taken to provide what the profile names for its kind.
  */
-export async function discover(plugins: readonly LoadedPlugin[], configDir: string, profile: ConformanceProfile): Promise<{ found: Found[]; unchecked: string[] }> {
+export async function discover(plugins: readonly LoadedPlugin[], configDir: string, profile: ConformanceProfile): Promise<{ found: Found[]; unchecked: string[]; nothingToCheck: string[] }> {
   const found: Found[] = [];
   const unchecked: string[] = [];
+  const nothingToCheck: string[] = [];
   const failed: Array<{ plugin: LoadedPlugin; reason: string }> = [];
   for (const plugin of plugins) {
+    if (plugin.definition.kind === 'extension') {
+      // An extension (the cluster plugin) is no kind a suite is written for: its own tests check it.
+      nothingToCheck.push(`plugin ${plugin.definition.name} (extension): no conformance suite checks extensions; the package's own tests do`);
+      continue;
+    }
     let broker: Broker;
     try {
       broker = await createBroker(plugin, configDir);
@@ -88,7 +94,7 @@ export async function discover(plugins: readonly LoadedPlugin[], configDir: stri
         `name what it provides in the conformance profile (${sections.join(' or ') || 'a section for its kind'})`);
     }
   }
-  return { found, unchecked };
+  return { found, unchecked, nothingToCheck };
 }
 
 /** Brokers opened for the suites' `load()`, stopped when the run ends. */

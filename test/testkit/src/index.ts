@@ -10,4 +10,5 @@ export * from './describe-authorizer.js';
 export * from './describe-protocol-adapter.js';
 export * from './run-conformance.js';
 export { checkProfile } from './conformance-profile.js';
+export { startRedisServer, testRedisUrl, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export { FaultInjectingStore, InMemoryTestStore, storePluginFor } from './fault-store.js';

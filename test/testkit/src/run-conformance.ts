@@ -77,7 +77,7 @@ export function runConformance(
 async function runNow(target: { readonly plugins: readonly PluginEntry[]; readonly configDir?: string }, profile: ConformanceProfile, options: RunOptions): Promise<ConformanceRun> {
   const configDir = target.configDir ?? process.cwd();
   const loaded = await loadPlugins(target.plugins, configDir);
-  const { found, unchecked } = await discover(loaded, configDir, profile);
+  const { found, unchecked, nothingToCheck: extensions } = await discover(loaded, configDir, profile);
   for (const section of Object.keys(profile) as Array<keyof ConformanceProfile>) {
     for (const name of Object.keys(profile[section] ?? {})) {
       if (!found.some((f) => f.section === section && f.name === name)) unchecked.push(`${labelOf(section, name)} is in the profile (${section}.${name}), but no plugin of the target registers it`);
@@ -85,7 +85,7 @@ async function runNow(target: { readonly plugins: readonly PluginEntry[]; readon
   }
 
   const results: CheckResult[] = [];
-  const nothingToCheck: string[] = [];
+  const nothingToCheck: string[] = [...extensions];
   const loads = new Loads(configDir);
   const Base = Mocha.reporters.Base as unknown as { hideDiff: boolean; inlineDiffs: boolean };
   const mocha = new Mocha({

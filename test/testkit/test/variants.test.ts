@@ -149,4 +149,11 @@ describe('wharf plugin check passes every in-repo plugin and docs example, from 
       expect(run.lines.some((l) => l.startsWith(`nothing to check for queue type ${type}: nobody subscribes to`)), run.lines.join('\n')).to.equal(true);
     }
   });
+
+  it('says an extension (the cluster plugin) has no conformance suite, without loading it, and passes it', async () => {
+    const run = await pluginCheck(join(repo, 'plugins/cluster-redis'));
+    expect(run.code, run.lines.join('\n')).to.equal(0);
+    expect(run.lines).to.include('0 passed, 0 failed');
+    expect(run.lines.some((l) => l.includes('plugin cluster-redis (extension): no conformance suite checks extensions')), run.lines.join('\n')).to.equal(true);
+  });
 });
