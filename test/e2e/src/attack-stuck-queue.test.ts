@@ -180,7 +180,9 @@ describe('e2e: attack — one stuck queue does not stop everyone (issue 15, item
     const pages = e2e.broker.pages!.path;
     const onDisk = existsSync(pages) ? readdirSync(pages).reduce((sum, f) => sum + statSync(join(pages, f)).size, 0) : 0;
     expect(onDisk, 'the backlog went to the spill file').to.be.greaterThan(HEADROOM / 2);
-    expect(e2e.broker.flow.held, 'held in memory: about the queue\'s pageOutBytes').to.be.below(HEADROOM / 2);
+    // A message leaves memory once its page write is on disk: on a loaded machine the last runs may still be in
+    // flight when the RECEIPT comes, so memory is given time to come down to about the queue's pageOutBytes.
+    await waitFor(() => e2e.broker.flow.held < HEADROOM / 2, 10_000, `held in memory (${e2e.broker.flow.held} B) to fall to about the queue's pageOutBytes`);
 
     stuck.raw.socket.resume();
     await waitFor(() => stuck.received.length === count, 30_000, `all ${count} messages for the stuck consumer`);
